@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import react from '@vitejs/plugin-react';
+
+// Three main-process entries share one bundle step:
+//   index  - the Electron app (the only entry that may import 'electron')
+//   launch - `npm start`: picks Electron or headless, runs the headless host under plain Node
+//   engine - the engine process, forked by either host
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'main/app/electron-main.ts'),
+          launch: resolve(__dirname, 'main/launch.ts'),
+          engine: resolve(__dirname, 'main/engine/engine-main.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: { input: { index: resolve(__dirname, 'preload/index.ts') } },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    plugins: [react()],
+    build: {
+      outDir: 'out/renderer',
+      rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
+    },
+  },
+});

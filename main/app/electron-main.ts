@@ -1,0 +1,81 @@
+/**
+ * Electron entry. Everything here is wiring: the host logic lives in main/host and runs
+ * the same under plain Node. This folder is the only one that imports 'electron'.
+ */
+import { app, globalShortcut, powerMonitor, utilityProcess } from 'electron';
+import { join } from 'node:path';
+import { version } from '../../package.json';
+import { Host } from '../host/host';
+import { parseCliArgs } from '../host/cli-args';
+import { defaultDataDir } from '../host/data-dir';
+import { toAppError } from '../shared/errors';
+import { installQuitAdapter } from './quit-adapter';
+import { utilityEngineLauncher } from './utility-engine';
+import { createMainWindow } from './main-window';
+import { registerIpc, sendToWindow } from './ipc';
+
+const argv = process.argv.slice(app.isPackaged ? 1 : 2);
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const { args } = parseCliArgs(argv, false);
+  const started = await Host.start({
+    args,
+    argv,
+    dataDir: args.dataDir ?? defaultDataDir(),
+    launcher: utilityEngineLauncher(utilityProcess),
+    engineEntry: join(__dirname, 'engine.js'),
+  });
+  if ('forwarded' in started) {
+    process.stdout.write(`airtight: ${started.forwarded.message}\n`);
+    app.exit(started.forwarded.ok ? 0 : 1);
+    return;
+  }
+  const { host } = started;
+
+  const quitAdapter = installQuitAdapter({
+    app,
+    powerMonitor: powerMonitor as unknown as Parameters<typeof installQuitAdapter>[0]['powerMonitor'],
+    signals: process,
+    quit: (trigger) => host.quit(trigger),
+    forceKillEngine: () => host.engine.kill('SIGKILL'),
+    log: (message) => host.log.warn(message),
+  });
+  process.on('uncaughtException', (error) => {
+    host.log.error('Internal error in the app; shutting down', toAppError(error, 'APP_FATAL', 'Internal error in the app'));
+    quitAdapter.requestQuit('fatal-error');
+  });
+
+  const window = createMainWindow();
+  window.on('close', (event) => {
+    if (quitAdapter.mayExit) return;
+    event.preventDefault(); // keep the window up to show the shutdown steps
+    quitAdapter.requestQuit('window-close');
+  });
+  // Windows logoff: Electron ends the process right after this unless quitting has begun.
+  window.on('session-end', () => quitAdapter.requestQuit('session-end'));
+
+  host.addInput({ name: 'global shortcuts', freeze: () => globalShortcut.unregisterAll() });
+  host.addSink({
+    name: 'main window',
+    log: (entry) => sendToWindow(window, 'app:log', entry),
+    engineState: (state) => sendToWindow(window, 'app:engine-state', state),
+    shutdownStarted: (trigger) => sendToWindow(window, 'app:shutdown-started', { trigger }),
+    shutdownProgress: (progress) => sendToWindow(window, 'app:shutdown-progress', progress),
+  });
+  registerIpc(window, {
+    'app:get-state': () => ({
+      version,
+      engine: host.state,
+      shuttingDown: host.shuttingDown,
+      recentLog: host.log.entries(),
+      ...(host.previousRunNotice ? { previousRunNotice: host.previousRunNotice } : {}),
+    }),
+    'app:quit': () => quitAdapter.requestQuit('app-quit'),
+  });
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`airtight: could not start: ${String(error)}\n`);
+  app.exit(1);
+});

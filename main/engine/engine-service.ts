@@ -1,0 +1,136 @@
+import {
+  ENGINE_PROTOCOL_VERSION,
+  engineRequests,
+  eventMessage,
+  isEngineMethod,
+  RequestEnvelopeSchema,
+  type EngineMethod,
+  type EngineParams,
+  type EngineResult,
+  type EngineShutdownReport,
+  type ShutdownProfile,
+} from '../protocol/engine-protocol';
+import { appError, toAppError, type AppError } from '../shared/errors';
+import type { HostLink } from './transport';
+import { ResourceRegistry } from './resource-registry';
+import { FaultSwitch, openDiagnosticResources } from './diagnostics';
+
+type Handlers = { [M in EngineMethod]: (params: EngineParams<M>) => Promise<EngineResult<M>> | EngineResult<M> };
+
+/** Request handling and the engine's own shutdown sequence. */
+export class EngineService {
+  readonly registry = new ResourceRegistry();
+  readonly faults = new FaultSwitch();
+  private readonly startedAt = performance.now();
+  private shutdownPromise: Promise<EngineShutdownReport> | undefined;
+  /** Set once a shutdown report has been produced: the process may exit. */
+  finished = false;
+  private readonly beforeShutdown: (() => void)[] = [];
+
+  constructor(
+    private readonly link: HostLink,
+    private readonly options: { diagnostics: boolean },
+  ) {}
+
+  /** Timers and watchers that must stop before resources close (they might open new ones). */
+  onShutdownStart(stop: () => void): void {
+    this.beforeShutdown.push(stop);
+  }
+
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, error?: AppError): void {
+    void this.link.send(eventMessage('engine.log', error ? { level, message, error } : { level, message }));
+  }
+
+  async handle(raw: unknown): Promise<void> {
+    const envelope = RequestEnvelopeSchema.safeParse(raw);
+    if (!envelope.success) {
+      this.log('warn', 'Ignored a malformed message from the host', appError('ENGINE_BAD_MESSAGE', envelope.error.message));
+      return;
+    }
+    const { id, method, params } = envelope.data;
+    const reply = (body: { ok: true; result: unknown } | { ok: false; error: AppError }): Promise<void> =>
+      this.link.send({ v: ENGINE_PROTOCOL_VERSION, type: 'reply', id, ...body });
+    if (!isEngineMethod(method)) {
+      return reply({ ok: false, error: appError('ENGINE_UNKNOWN_METHOD', `The engine has no request "${method}"`) });
+    }
+    const parsed = engineRequests[method].params.safeParse(params);
+    if (!parsed.success) {
+      return reply({
+        ok: false,
+        error: appError('ENGINE_BAD_PARAMS', `Invalid parameters for ${method}`, parsed.error.message),
+      });
+    }
+    try {
+      const handler = this.handlers[method] as (p: unknown) => Promise<unknown> | unknown;
+      const result = await handler(parsed.data);
+      if (result === NO_REPLY) return;
+      await reply({ ok: true, result });
+    } catch (error) {
+      await reply({ ok: false, error: toAppError(error, 'ENGINE_REQUEST_FAILED', `${method} failed`) });
+    }
+  }
+
+  /** Memoized: the host's request, SIGTERM and an orphaned engine all share one sequence. */
+  shutdown(reason: string, profile: ShutdownProfile, deadlineMs: number): Promise<EngineShutdownReport> {
+    this.shutdownPromise ??= this.runShutdown(reason, profile, deadlineMs);
+    return this.shutdownPromise;
+  }
+
+  private async runShutdown(reason: string, profile: ShutdownProfile, deadlineMs: number): Promise<EngineShutdownReport> {
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
+    for (const stop of this.beforeShutdown.splice(0)) stop();
+    // Leave a little of the budget for replying and exiting.
+    const resources = await this.registry.closeAll(Math.max(50, deadlineMs - 100));
+    this.finished = true;
+    return {
+      reason,
+      profile,
+      startedAt,
+      ms: Math.round(performance.now() - t0),
+      resources,
+      activeHandlesAfter: process.getActiveResourcesInfo().filter((name) => !IPC_AND_STDIO.has(name)),
+      clean: resources.every((r) => r.outcome === 'closed'),
+    };
+  }
+
+  private readonly handlers: Handlers = {
+    'engine.hello': () => ({ protocol: ENGINE_PROTOCOL_VERSION, pid: process.pid }),
+    'engine.status': () => ({
+      pid: process.pid,
+      protocol: ENGINE_PROTOCOL_VERSION,
+      uptimeMs: Math.round(performance.now() - this.startedAt),
+      state: this.shutdownPromise ? 'shutting-down' : 'running',
+      resources: this.registry.list(),
+      diagnostics: this.options.diagnostics,
+    }),
+    'engine.shutdown': async ({ reason, profile, deadlineMs }) => {
+      if (this.faults.has('hang-on-shutdown') || this.faults.has('ignore-sigterm')) return NO_REPLY as never;
+      return this.shutdown(reason, profile, deadlineMs);
+    },
+    'diagnostics.open': async (params) => {
+      this.requireDiagnostics();
+      const opened = await openDiagnosticResources(this.registry, params);
+      void this.link.send(eventMessage('engine.resources', { resources: this.registry.list() }));
+      return opened;
+    },
+    'diagnostics.fault': ({ fault }) => {
+      this.requireDiagnostics();
+      this.faults.arm(fault);
+      if (fault === 'crash') setImmediate(() => process.exit(70));
+      return { armed: fault };
+    },
+  };
+
+  private requireDiagnostics(): void {
+    if (!this.options.diagnostics) {
+      throw appError('ENGINE_DIAGNOSTICS_OFF', 'Diagnostics are disabled in this engine');
+    }
+  }
+}
+
+/** Returned by a handler that deliberately never answers (fault drills). */
+const NO_REPLY = Symbol('no-reply');
+
+// Handles that belong to the process itself, not to anything the engine opened.
+const IPC_AND_STDIO = new Set(['PipeWrap', 'TTYWrap', 'SignalWrap']);

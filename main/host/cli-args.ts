@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { appError, type AppError } from '../shared/errors';
+
+export interface CliArgs {
+  headless: boolean;
+  dataDir?: string;
+  config?: string;
+  controlPort?: number;
+  uiPort?: number;
+  /** Hand "quit" to the instance already running on this data dir. */
+  quit: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export const USAGE = `Usage: airtight [options]
+  --headless            run without a window (plain Node; for rack machines and servers)
+  --data-dir <dir>      settings, logs and pid file (default: the per-user config folder)
+  -c, --config <file>   Airtight settings or a BUTT .buttrc to start with
+  -p, --port <port>     control port (BUTT-compatible command server)
+  --ui-port <port>      serve the web UI on 127.0.0.1:<port> (headless)
+  --quit                ask the instance running on this data dir to quit
+  -h, --help            this text
+  -v, --version         print the version`;
+
+/**
+ * Parses Airtight's own flags. `strict` is off under Electron, where Chromium adds its own
+ * switches; unknown flags are reported back so headless mode can refuse them.
+ */
+export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; unknown: string[]; error?: AppError } {
+  const { values, tokens } = parseArgs({
+    args: argv,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      headless: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      'ui-port': { type: 'string' },
+      quit: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version']);
+  const unknown = tokens.filter((t) => t.kind === 'option' && !known.has(t.name)).map((t) => (t.kind === 'option' ? t.rawName : ''));
+  const args: CliArgs = {
+    headless: values.headless === true,
+    quit: values.quit === true,
+    help: values.help === true,
+    version: values.version === true,
+  };
+  if (typeof values['data-dir'] === 'string') args.dataDir = resolve(values['data-dir']);
+  if (typeof values.config === 'string') args.config = resolve(values.config);
+  const portError = (flag: string, raw: unknown): AppError =>
+    appError('CLI_BAD_PORT', `${flag} needs a port number from 1 to 65535, got "${String(raw)}"`);
+  for (const [key, flag, field] of [
+    ['port', '--port', 'controlPort'],
+    ['ui-port', '--ui-port', 'uiPort'],
+  ] as const) {
+    const raw = values[key];
+    if (raw === undefined) continue;
+    const port = Number(raw);
+    if (typeof raw !== 'string' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      return { args, unknown, error: portError(flag, raw) };
+    }
+    args[field] = port;
+  }
+  if (strict && unknown.length > 0) {
+    return { args, unknown, error: appError('CLI_UNKNOWN_OPTION', `Unknown option ${unknown.join(', ')}. ${USAGE}`) };
+  }
+  return { args, unknown };
+}

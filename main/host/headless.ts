@@ -1,0 +1,83 @@
+/**
+ * Headless mode: the same host and engine under plain Node, no window. The terminal is the
+ * operator's screen; SIGINT, SIGTERM and SIGHUP run the one shutdown sequence.
+ */
+import { version } from '../../package.json';
+import { forkEngine } from '../engine-host/engine-process';
+import { formatEntry } from '../shared/operator-log';
+import { toAppError } from '../shared/errors';
+import type { ShutdownTrigger } from '../protocol/shutdown-report';
+import { parseCliArgs, USAGE } from './cli-args';
+import { defaultDataDir } from './data-dir';
+import { Host, type UiSink } from './host';
+
+const QUIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export interface HeadlessOptions {
+  engineEntry: string;
+  /** Why we are headless when the user did not ask for it (no display, no Electron binary). */
+  notice?: string;
+  out?: (line: string) => void;
+}
+
+export async function runHeadless(argv: string[], options: HeadlessOptions): Promise<number> {
+  const out = options.out ?? ((line: string) => process.stdout.write(line + '\n'));
+  const { args, error } = parseCliArgs(argv);
+  if (error) {
+    out(`airtight: ${error.message}`);
+    return 2;
+  }
+  if (args.help) {
+    out(USAGE);
+    return 0;
+  }
+  if (args.version) {
+    out(`airtight ${version}`);
+    return 0;
+  }
+  if (options.notice) out(`airtight: ${options.notice}`);
+
+  // Until the host exists, a fatal error can only be printed; after that it runs the shutdown.
+  let onFatal = (error: unknown): void => {
+    out(`airtight: internal error while starting: ${String(error)}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', (error) => onFatal(error));
+  process.on('unhandledRejection', (error) => onFatal(error));
+
+  const started = await Host.start({
+    args,
+    argv,
+    dataDir: args.dataDir ?? defaultDataDir(),
+    launcher: forkEngine,
+    engineEntry: options.engineEntry,
+  });
+  if ('forwarded' in started) {
+    out(`airtight: ${started.forwarded.message}`);
+    return started.forwarded.ok ? 0 : 1;
+  }
+  const { host } = started;
+  host.addSink(terminalSink(out));
+
+  return new Promise<number>((resolve) => {
+    const quit = (trigger: ShutdownTrigger, code?: number): void => {
+      void host.quit(trigger).then((report) => resolve(code ?? (report.clean ? 0 : 1)));
+    };
+    for (const signal of QUIT_SIGNALS) process.on(signal, () => quit(signal));
+    onFatal = (error) => {
+      host.log.error('Internal error in the host; shutting down', toAppError(error, 'HOST_FATAL', 'Internal error in the host'));
+      quit('fatal-error', 1);
+    };
+    host.log.info(`Headless mode: press Ctrl-C to quit (data dir ${host.paths.dir}).`);
+  });
+}
+
+function terminalSink(out: (line: string) => void): UiSink {
+  return {
+    name: 'terminal',
+    log: (entry) => out(formatEntry(entry)),
+    shutdownProgress: (p) => {
+      if (p.state === 'finished' && p.outcome !== 'skipped') out(`  shutdown: ${p.phase} ${p.outcome}`);
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * The host: everything main does that is not Electron. It owns the engine supervisor, the
+ * shutdown coordinator, the instance lock, the run history and the settings, and is driven
+ * the same way by the Electron adapter and by the headless entry.
+ */
+import { version } from '../../package.json';
+import { EngineSupervisor } from '../engine-host/engine-supervisor';
+import type { EngineLauncher } from '../engine-host/engine-process';
+import { EnginePidFile } from '../engine-host/engine-pid-file';
+import { joinEngineShutdown } from '../engine-host/engine-shutdown';
+import { ShutdownCoordinator } from '../lifecycle/shutdown-coordinator';
+import { RunHistory, describePreviousRun, summarize } from '../lifecycle/run-history';
+import type { ShutdownProgress, ShutdownReport, ShutdownTrigger } from '../protocol/shutdown-report';
+import type { EngineStatus } from '../protocol/engine-protocol';
+import { SettingsStore } from '../settings/settings-store';
+import { OperatorLog, type LogEntry } from '../shared/operator-log';
+import { systemProcessTable, type ProcessTable } from '../shared/process-table';
+import { toAppError } from '../shared/errors';
+import { parseCliArgs, type CliArgs } from './cli-args';
+import { dataPaths, type DataPaths } from './data-dir';
+import { claimInstance, type InstanceLock, type InstanceReply } from './instance-lock';
+
+/** A screen the host reports to: the desktop window, the headless terminal, the web UI. */
+export interface UiSink {
+  name: string;
+  log?(entry: LogEntry): void;
+  shutdownStarted?(trigger: ShutdownTrigger): void;
+  shutdownProgress?(progress: ShutdownProgress): void;
+  engineState?(state: EngineState): void;
+}
+
+export type EngineState =
+  | { state: 'starting' }
+  | { state: 'running'; pid: number }
+  | { state: 'restarting'; reason: string }
+  | { state: 'failed'; reason: string }
+  | { state: 'stopped' };
+
+/** Something that takes input from the outside world and must stop doing so on quit. */
+export interface InputSource {
+  name: string;
+  freeze(): void | Promise<void>;
+}
+
+export interface HostOptions {
+  args: CliArgs;
+  dataDir: string;
+  argv: string[];
+  launcher: EngineLauncher;
+  engineEntry: string;
+  engineEnv?: NodeJS.ProcessEnv;
+  table?: ProcessTable;
+}
+
+/** Crash-restart policy: a crashing engine is restarted, a crash loop is not. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+export class Host {
+  readonly log: OperatorLog;
+  readonly coordinator = new ShutdownCoordinator();
+  readonly engine: EngineSupervisor;
+  readonly settings: SettingsStore;
+  readonly paths: DataPaths;
+  private readonly sinks: UiSink[] = [];
+  private readonly inputs: InputSource[] = [];
+  private readonly history: RunHistory;
+  private readonly pidFile: EnginePidFile;
+  private engineState: EngineState = { state: 'starting' };
+  private restarts: number[] = [];
+  private quitting: Promise<ShutdownReport> | undefined;
+  previousRunNotice: string | undefined;
+
+  private constructor(
+    private readonly options: HostOptions,
+    private readonly lock: InstanceLock,
+  ) {
+    this.paths = dataPaths(options.dataDir);
+    this.log = new OperatorLog(this.paths.logFile);
+    this.history = new RunHistory(this.paths.runState, this.paths.shutdownReports);
+    const table = options.table ?? systemProcessTable();
+    this.pidFile = new EnginePidFile(this.paths.enginePid, table);
+    this.settings = new SettingsStore(this.paths.settings);
+    this.engine = new EngineSupervisor({
+      launcher: options.launcher,
+      entry: options.engineEntry,
+      env: { ...process.env, ...options.engineEnv },
+    });
+    this.log.onEntry((entry) => this.sinks.forEach((sink) => sink.log?.(entry)));
+    this.coordinator.onProgress((progress) => this.sinks.forEach((sink) => sink.shutdownProgress?.(progress)));
+    this.wireEngine();
+    this.joinShutdown(table);
+  }
+
+  /**
+   * Claims the data dir and starts the engine. When another instance already owns the data
+   * dir, hands it our arguments and returns its answer instead.
+   */
+  static async start(options: HostOptions): Promise<{ host: Host } | { forwarded: InstanceReply }> {
+    dataPaths(options.dataDir);
+    const claim = await claimInstance(options.dataDir, { argv: options.argv, cwd: process.cwd() });
+    if (claim.kind === 'secondary') return { forwarded: claim.reply };
+    if (options.args.quit) {
+      await claim.lock.release();
+      return { forwarded: { ok: false, message: `No Airtight instance is running for ${options.dataDir}` } };
+    }
+    const host = new Host(options, claim.lock);
+    await host.boot();
+    return { host };
+  }
+
+  addSink(sink: UiSink): void {
+    this.sinks.push(sink);
+    sink.engineState?.(this.engineState);
+  }
+
+  addInput(input: InputSource): void {
+    this.inputs.push(input);
+  }
+
+  get state(): EngineState {
+    return this.engineState;
+  }
+
+  get shuttingDown(): boolean {
+    return this.quitting !== undefined;
+  }
+
+  async engineStatus(): Promise<EngineStatus> {
+    return this.engine.request('engine.status', {});
+  }
+
+  /** Every way of quitting ends here. Idempotent: later calls get the first one's report. */
+  quit(trigger: ShutdownTrigger): Promise<ShutdownReport> {
+    if (this.quitting) {
+      const where = this.coordinator.status;
+      this.log.info(`Quit (${trigger}) requested again; already shutting down (${where?.trigger}, step ${where?.phase ?? 'finishing'}).`);
+      return this.quitting;
+    }
+    this.log.info(`Shutting down (${trigger}).`);
+    this.quitting = this.coordinator.run(trigger).then(async (report) => {
+      const summary = summarize(report);
+      if (report.clean) this.log.info(`Shutdown complete: ${summary}`);
+      else this.log.error(`Shutdown was not clean: ${summary}`);
+      try {
+        this.history.finish(report);
+      } catch (error) {
+        this.log.error('Could not save the shutdown report', toAppError(error, 'REPORT_WRITE_FAILED', 'Report not saved'));
+      }
+      this.setEngineState({ state: 'stopped' });
+      await this.lock.release();
+      return report;
+    });
+    return this.quitting;
+  }
+
+  private async boot(): Promise<void> {
+    this.log.info(`Airtight ${version} starting (pid ${process.pid}, data dir ${this.paths.dir}).`);
+    const notice = describePreviousRun(this.history.begin());
+    if (notice) {
+      this.previousRunNotice = notice.message;
+      this.log[notice.level](notice.message);
+    }
+    const reclaimed = await this.pidFile.reclaim();
+    if (reclaimed) this.log.warn(reclaimed);
+    const settingsError = this.settings.load();
+    if (settingsError) this.log.error(settingsError.message, settingsError);
+    this.lock.handle((request) => this.onSecondInstance(request.argv));
+    await this.startEngine();
+  }
+
+  private async startEngine(): Promise<void> {
+    this.setEngineState({ state: 'starting' });
+    try {
+      await this.engine.start();
+    } catch (error) {
+      const appErr = toAppError(error, 'ENGINE_START_FAILED', 'The engine could not be started');
+      this.log.error(`The engine could not be started: ${appErr.message}`, appErr);
+      this.setEngineState({ state: 'failed', reason: appErr.message });
+      this.engine.kill('SIGKILL');
+      return;
+    }
+    this.pidFile.write(this.engine.pid!);
+    this.setEngineState({ state: 'running', pid: this.engine.pid! });
+    this.log.info(`Engine running (pid ${this.engine.pid}).`);
+  }
+
+  private wireEngine(): void {
+    this.engine.onEvent((event, data) => {
+      if (event === 'engine.log') {
+        const entry = data as { level: LogEntry['level']; message: string; error?: LogEntry['error'] };
+        if (entry.level === 'error' || entry.level === 'warn') this.log[entry.level](entry.message, entry.error, 'engine');
+        else this.log[entry.level](entry.message, 'engine');
+      }
+    });
+    this.engine.onOutput((line, stream) => (stream === 'stderr' ? this.log.warn(line, undefined, 'engine') : this.log.debug(line, 'engine')));
+    this.engine.onExit((exit, expected) => {
+      if (expected || this.shuttingDown) return;
+      const reason = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+      const now = Date.now();
+      this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+      if (this.restarts.length >= MAX_RESTARTS) {
+        const message = `The engine stopped unexpectedly (${reason}) ${MAX_RESTARTS + 1} times within a minute; not restarting. Audio, streams and recording are stopped.`;
+        this.log.error(message, { code: 'ENGINE_CRASH_LOOP', message });
+        this.setEngineState({ state: 'failed', reason: message });
+        return;
+      }
+      this.restarts.push(now);
+      const message = `The engine stopped unexpectedly (${reason}); restarting it.`;
+      this.log.error(message, { code: 'ENGINE_CRASHED', message });
+      this.setEngineState({ state: 'restarting', reason });
+      void this.startEngine();
+    });
+  }
+
+  private joinShutdown(table: ProcessTable): void {
+    this.coordinator.join('freeze-inputs', 'second-launch requests', () => {
+      this.lock.freeze('Airtight is shutting down');
+    });
+    this.coordinator.join('freeze-inputs', 'inputs', async () => {
+      const names = this.inputs.map((i) => i.name);
+      await Promise.all(this.inputs.map((input) => input.freeze()));
+      return names.length > 0 ? names.join(', ') : { skipped: 'no inputs registered' };
+    });
+    this.coordinator.join('notify-ui', 'screens', (ctx) => {
+      for (const sink of this.sinks) sink.shutdownStarted?.(ctx.trigger);
+      return this.sinks.length > 0 ? this.sinks.map((s) => s.name).join(', ') : { skipped: 'no screens attached' };
+    });
+    joinEngineShutdown(this.coordinator, this.engine, table, this.pidFile);
+    this.coordinator.join('persist-settings', 'settings', () => {
+      const notWritten = this.settings.flush();
+      return notWritten ? { skipped: notWritten } : 'saved';
+    });
+  }
+
+  private async onSecondInstance(argv: string[]): Promise<InstanceReply> {
+    const { args } = parseCliArgs(argv, false);
+    if (args.quit) {
+      void this.quit('second-instance');
+      return { ok: true, message: 'Airtight is quitting.' };
+    }
+    this.log.info('Another launch on this data dir was handed over to this instance.');
+    return { ok: true, message: `Airtight is already running (pid ${process.pid}).` };
+  }
+
+  private setEngineState(state: EngineState): void {
+    this.engineState = state;
+    for (const sink of this.sinks) sink.engineState?.(state);
+  }
+}

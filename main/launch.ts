@@ -1,0 +1,45 @@
+/**
+ * `npm start`: runs the desktop app when Electron can run here, otherwise the headless host,
+ * and says which and why. Never `require('electron')` under Node: it starts a download.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseCliArgs } from './host/cli-args';
+import { runHeadless } from './host/headless';
+
+const argv = process.argv.slice(2);
+const engineEntry = join(__dirname, 'engine.js');
+
+function electronBinary(): string | undefined {
+  try {
+    const pkgDir = dirname(require.resolve('electron/package.json'));
+    const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+    const relative = readFileSync(join(pkgDir, 'path.txt'), 'utf8').trim();
+    const binary = override ? join(override, relative) : join(pkgDir, 'dist', relative);
+    return existsSync(binary) ? binary : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function whyHeadless(): string | undefined {
+  const { args } = parseCliArgs(argv, false);
+  if (args.headless || args.quit || args.help || args.version) return undefined;
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return 'no display (DISPLAY/WAYLAND_DISPLAY unset): running headless.';
+  }
+  if (!electronBinary()) return 'the Electron binary is not installed: running headless.';
+  return 'desktop';
+}
+
+const mode = whyHeadless();
+if (mode === 'desktop') {
+  const appRoot = join(__dirname, '..', '..');
+  const child = spawn(electronBinary()!, [appRoot, ...argv], { stdio: 'inherit' });
+  // The desktop app runs its own shutdown on these; we just pass them on and wait.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  void runHeadless(argv, { engineEntry, ...(mode ? { notice: mode } : {}) }).then((code) => process.exit(code));
+}
