@@ -18,6 +18,7 @@ import { systemProcessTable, type ProcessTable } from '../shared/process-table';
 import { toAppError } from '../shared/errors';
 import { parseCliArgs, type CliArgs } from './cli-args';
 import { dataPaths, type DataPaths } from './data-dir';
+import { applyEnvDiagnostics } from './engine-diagnostics';
 import { claimInstance, type InstanceLock, type InstanceReply } from './instance-lock';
 
 /** A screen the host reports to: the desktop window, the headless terminal, the web UI. */
@@ -183,6 +184,7 @@ export class Host {
     this.pidFile.write(this.engine.pid!);
     this.setEngineState({ state: 'running', pid: this.engine.pid! });
     this.log.info(`Engine running (pid ${this.engine.pid}).`);
+    await applyEnvDiagnostics(this.engine, this.log);
   }
 
   private wireEngine(): void {

@@ -1,0 +1,29 @@
+/**
+ * Drives the engine's diagnostics from the environment, so a test or benchmark can start a
+ * real Airtight whose engine holds live resources or misbehaves on purpose:
+ *   AIRTIGHT_ENGINE_DIAGNOSTICS=1               enable diagnostics in the engine
+ *   AIRTIGHT_DIAGNOSTICS_OPEN='{"tcpConnect":…}' resources to open (DiagnosticsOpen)
+ *   AIRTIGHT_DIAGNOSTICS_FAULT=ignore-sigterm   a fault to arm (EngineFault)
+ */
+import { DiagnosticsOpenSchema, EngineFaultSchema } from '../protocol/engine-protocol';
+import type { EngineSupervisor } from '../engine-host/engine-supervisor';
+import type { OperatorLog } from '../shared/operator-log';
+import { toAppError } from '../shared/errors';
+
+export async function applyEnvDiagnostics(engine: EngineSupervisor, log: OperatorLog, env = process.env): Promise<void> {
+  if (env.AIRTIGHT_ENGINE_DIAGNOSTICS !== '1') return;
+  try {
+    if (env.AIRTIGHT_DIAGNOSTICS_OPEN) {
+      const request = DiagnosticsOpenSchema.parse(JSON.parse(env.AIRTIGHT_DIAGNOSTICS_OPEN));
+      const opened = await engine.request('diagnostics.open', request);
+      log.info(`Diagnostics: opened ${opened.length} resources: ${opened.map((r) => r.label).join('; ')}`);
+    }
+    if (env.AIRTIGHT_DIAGNOSTICS_FAULT) {
+      const fault = EngineFaultSchema.parse(env.AIRTIGHT_DIAGNOSTICS_FAULT);
+      await engine.request('diagnostics.fault', { fault });
+      log.info(`Diagnostics: fault armed: ${fault}`);
+    }
+  } catch (error) {
+    log.error('Diagnostics request failed', toAppError(error, 'DIAGNOSTICS_FAILED', 'Diagnostics request failed'));
+  }
+}
