@@ -11,6 +11,8 @@ import type { EnginePidFile } from './engine-pid-file';
 /** Time kept back from the engine's own budget to carry its reply over IPC. */
 const REPLY_MARGIN_MS = 100;
 const POLL_MS = 10;
+/** Own waits end a little before the coordinator's deadline, so they report why they failed. */
+const OWN_WAIT_MARGIN_MS = 25;
 
 export function joinEngineShutdown(
   coordinator: ShutdownCoordinator,
@@ -26,7 +28,7 @@ export function joinEngineShutdown(
     const report = await engine.request(
       'engine.shutdown',
       { reason: ctx.trigger, profile: ctx.profile, deadlineMs: Math.max(50, ctx.deadlineMs - REPLY_MARGIN_MS) },
-      ctx.deadlineMs,
+      ctx.deadlineMs - OWN_WAIT_MARGIN_MS,
     );
     ctx.report.engine = report;
     const open = report.resources.filter((r) => r.outcome !== 'closed');
@@ -38,7 +40,7 @@ export function joinEngineShutdown(
 
   coordinator.join('engine-exit', 'engine', async (ctx) => {
     if (!engine.pid) return { skipped: 'the engine was not running' };
-    if (!(await engine.waitForExit(ctx.deadlineMs, ctx.signal))) throw new Error('the engine is still running');
+    if (!(await engine.waitForExit(ctx.deadlineMs - OWN_WAIT_MARGIN_MS, ctx.signal))) throw new Error('the engine is still running');
     return describeExit(engine);
   });
 
@@ -91,7 +93,7 @@ async function escalate(
 ): Promise<string | { skipped: string }> {
   if (!engine.pid || engine.exited) return { skipped: 'the engine had already exited' };
   engine.kill(signal);
-  if (!(await engine.waitForExit(deadlineMs, abort))) throw new Error(`the engine survived ${signal}`);
+  if (!(await engine.waitForExit(deadlineMs - OWN_WAIT_MARGIN_MS, abort))) throw new Error(`the engine survived ${signal}`);
   return `${signal} sent; ${describeExit(engine)}`;
 }
 

@@ -57,6 +57,8 @@ export async function runHeadless(argv: string[], options: HeadlessOptions): Pro
     return started.forwarded.ok ? 0 : 1;
   }
   const { host } = started;
+  // What was logged while starting (previous-run notice, engine start) comes first.
+  for (const entry of host.log.entries()) out(formatEntry(entry));
   host.addSink(terminalSink(out));
 
   return new Promise<number>((resolve) => {

@@ -3,7 +3,7 @@
  * and gives tests what they need to check on it: its output, its engine pid, its exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemProcessTable, descendantsOf, type ProcessInfo } from '../../main/shared/process-table';
@@ -113,7 +113,6 @@ export function lastReport(dataDir: string): ShutdownReport {
 /** Socket inodes held by a process (from /proc/<pid>/fd). */
 export function socketInodes(pid: number): string[] {
   try {
-    const { readdirSync, readlinkSync } = require('node:fs') as typeof import('node:fs');
     return readdirSync(`/proc/${pid}/fd`)
       .map((fd) => {
         try {
