@@ -18,6 +18,8 @@ import {
 import { withDeadline } from '../shared/deadline';
 import { ESSENTIAL_MIN_MS, ESSENTIAL_PHASES, SHUTDOWN_PROFILES, profileFor, type ProfileDeadlines } from './shutdown-profiles';
 
+const MIN_USEFUL_MS = 5;
+
 export interface ShutdownContext {
   readonly trigger: ShutdownTrigger;
   readonly profile: ShutdownProfile;
@@ -88,7 +90,9 @@ export class ShutdownCoordinator {
       this.currentPhase = phase;
       const remaining = totalEnd - now();
       const essential = ESSENTIAL_PHASES.has(phase);
-      const deadlineMs = Math.max(Math.min(deadlines.phases[phase], remaining), essential ? ESSENTIAL_MIN_MS : 0);
+      // A few milliseconds are no use to anyone: treat them as none.
+      const usable = remaining < MIN_USEFUL_MS ? 0 : remaining;
+      const deadlineMs = Math.max(Math.min(deadlines.phases[phase], usable), essential ? ESSENTIAL_MIN_MS : 0);
       this.emit({ trigger, phase, state: 'started' });
       const result =
         deadlineMs <= 0
