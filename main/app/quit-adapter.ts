@@ -67,7 +67,14 @@ export function installQuitAdapter(deps: QuitAdapterDeps): QuitAdapter {
     if (state === 'shutting-down') return;
     state = 'shutting-down';
     const trigger = pendingTrigger ?? 'app-quit';
-    void deps.quit(trigger).then(
+    let running: Promise<{ clean: boolean }>;
+    try {
+      running = deps.quit(trigger);
+    } catch (error) {
+      // A quit function that throws instead of rejecting must not leave before-quit held forever.
+      running = Promise.reject(error);
+    }
+    void running.then(
       (report) => finish(report.clean ? 0 : 1),
       () => finish(1),
     );
@@ -77,6 +84,10 @@ export function installQuitAdapter(deps: QuitAdapterDeps): QuitAdapter {
     state = 'may-exit';
     exitCode = code;
     schedule(() => {
+      // app.quit() always ends the process with code 0: an unclean shutdown must say so
+      // through app.exit(). The shutdown already ran, so skipping before-quit/will-quit and
+      // window close handlers loses nothing of ours.
+      if (exitCode !== 0) return deps.app.exit(exitCode);
       deps.app.quit();
       // If a window vetoes the close, the app must still exit: the shutdown already ran.
       const fallback = setTimeout(() => deps.app.exit(exitCode), deps.exitFallbackMs ?? 2000);

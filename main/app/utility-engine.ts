@@ -4,7 +4,6 @@
  * kill() right after fork() does nothing (#44009), 'exit' has fired twice (#44012), and a
  * killed process reports code 0 (the supervisor keeps its own "we killed it" record).
  */
-import { once } from 'node:events';
 import type { EngineExit, EngineLauncher, EngineProcess } from '../engine-host/engine-process';
 
 export interface UtilityProcessLike {
@@ -25,15 +24,21 @@ export interface UtilityForker {
 export function utilityEngineLauncher(utilityProcess: UtilityForker): EngineLauncher {
   return async ({ entry, env }) => {
     const child = utilityProcess.fork(entry, [], { serviceName: 'Airtight Engine', stdio: 'pipe', env });
-    await once(child as unknown as NodeJS.EventEmitter, 'spawn');
-    const pid = child.pid!;
     let exitInfo: EngineExit | undefined;
     const exitHandlers: ((exit: EngineExit) => void)[] = [];
+    // Listen for 'exit' before waiting for 'spawn': a process that fails to start emits
+    // 'exit' and never 'spawn', and waiting for 'spawn' alone would hang the start for ever.
     child.on('exit', (code) => {
       if (exitInfo) return;
       exitInfo = { code, signal: null };
       for (const handler of exitHandlers.splice(0)) handler(exitInfo);
     });
+    const spawned = await new Promise<boolean>((resolve) => {
+      child.on('spawn', () => resolve(true));
+      child.on('exit', () => resolve(false));
+    });
+    if (!spawned) throw new Error(`The engine process did not start (exit code ${String(exitInfo?.code)})`);
+    const pid = child.pid!;
     const proc: EngineProcess = {
       pid,
       postMessage: (message) => {
@@ -54,11 +59,18 @@ export function utilityEngineLauncher(utilityProcess: UtilityForker): EngineLaun
       },
       onOutput: (handler) => {
         for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+          // Decode as a stream: a UTF-8 character split across two chunks stays whole.
+          stream?.setEncoding('utf8');
           let partial = '';
-          stream?.on('data', (chunk: Buffer | string) => {
-            const lines = (partial + chunk.toString()).split('\n');
+          stream?.on('data', (chunk: string) => {
+            const lines = (partial + chunk).split('\n');
             partial = lines.pop() ?? '';
             for (const line of lines) if (line.trim()) handler(line, name);
+          });
+          // The last line of a crash trace often has no newline: report it when the stream ends.
+          stream?.on('end', () => {
+            if (partial.trim()) handler(partial, name);
+            partial = '';
           });
         }
       },

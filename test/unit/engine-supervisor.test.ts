@@ -59,7 +59,7 @@ describe('EngineSupervisor with the real engine', () => {
 
 describe('watchParent', () => {
   it('fires once when the parent pid changes (reparented after the host died)', async () => {
-    const proc = { ppid: 100, kill: () => true };
+    const proc = { ppid: 100, kill: (): true => true };
     const reasons: string[] = [];
     const dog = watchParent(100, (r) => reasons.push(r), 5, proc);
     proc.ppid = 1;
