@@ -2,7 +2,7 @@
  * `npm start`: runs the desktop app when Electron can run here, otherwise the headless host,
  * and says which and why. Never `require('electron')` under Node: it starts a download.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseCliArgs } from './host/cli-args';
@@ -23,13 +23,27 @@ function electronBinary(): string | undefined {
   }
 }
 
+/** Electron >= 45 fetches its binary on first use, not at npm install: do that here, once. */
+function ensureElectronBinary(): string | undefined {
+  const existing = electronBinary();
+  if (existing || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return existing;
+  try {
+    const installer = join(dirname(require.resolve('electron/package.json')), 'install.js');
+    process.stdout.write('airtight: fetching the Electron binary (first start only)...\n');
+    spawnSync(process.execPath, [installer], { stdio: 'inherit', timeout: 180_000 });
+  } catch {
+    return undefined;
+  }
+  return electronBinary();
+}
+
 function whyHeadless(): string | undefined {
   const { args } = parseCliArgs(argv, false);
   if (args.headless || args.quit || args.help || args.version) return undefined;
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     return 'no display (DISPLAY/WAYLAND_DISPLAY unset): running headless.';
   }
-  if (!electronBinary()) return 'the Electron binary is not installed: running headless.';
+  if (!ensureElectronBinary()) return 'the Electron binary is not installed and could not be fetched: running headless.';
   return 'desktop';
 }
 
