@@ -5,6 +5,7 @@
  * killed process reports code 0 (the supervisor keeps its own "we killed it" record).
  */
 import type { EngineExit, EngineLauncher, EngineProcess } from '../engine-host/engine-process';
+import { forwardLines } from '../engine-host/output-lines';
 
 export interface UtilityProcessLike {
   readonly pid: number | undefined;
@@ -57,23 +58,7 @@ export function utilityEngineLauncher(utilityProcess: UtilityForker): EngineLaun
           return false;
         }
       },
-      onOutput: (handler) => {
-        for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
-          // Decode as a stream: a UTF-8 character split across two chunks stays whole.
-          stream?.setEncoding('utf8');
-          let partial = '';
-          stream?.on('data', (chunk: string) => {
-            const lines = (partial + chunk).split('\n');
-            partial = lines.pop() ?? '';
-            for (const line of lines) if (line.trim()) handler(line, name);
-          });
-          // The last line of a crash trace often has no newline: report it when the stream ends.
-          stream?.on('end', () => {
-            if (partial.trim()) handler(partial, name);
-            partial = '';
-          });
-        }
-      },
+      onOutput: (handler) => forwardLines(child, handler),
     };
     return proc;
   };

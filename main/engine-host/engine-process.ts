@@ -4,6 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { forwardLines } from './output-lines';
 
 export interface EngineExit {
   code: number | null;
@@ -53,16 +54,6 @@ export const forkEngine: EngineLauncher = async ({ entry, env, execArgv = [] }) 
     onMessage: (handler) => child.on('message', handler),
     onExit: (handler) => (exitInfo ? handler(exitInfo) : exitHandlers.push(handler)),
     kill: (signal) => (exitInfo ? false : child.kill(signal)),
-    onOutput: (handler) => {
-      for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
-        stream?.setEncoding('utf8');
-        let partial = '';
-        stream?.on('data', (chunk: string) => {
-          const lines = (partial + chunk).split('\n');
-          partial = lines.pop() ?? '';
-          for (const line of lines) if (line.trim()) handler(line, name);
-        });
-      }
-    },
+    onOutput: (handler) => forwardLines(child, handler),
   };
 };

@@ -23,13 +23,19 @@ export function joinEngineShutdown(
   let snapshot: ProcessInfo[] = [];
 
   coordinator.join('engine-shutdown', 'engine', async (ctx) => {
-    if (!engine.isRunning) return { skipped: 'the engine was not running' };
-    snapshot = engineTree(table, engine.pid!);
-    const report = await engine.request(
-      'engine.shutdown',
-      { reason: ctx.trigger, profile: ctx.profile, deadlineMs: Math.max(50, ctx.deadlineMs - REPLY_MARGIN_MS) },
-      ctx.deadlineMs - OWN_WAIT_MARGIN_MS,
-    );
+    if (!engine.isRunning && !engine.stoppedOnItsOwn) return { skipped: 'the engine was not running' };
+    if (engine.pid) snapshot = engineTree(table, engine.pid);
+    const report = await engine
+      .request(
+        'engine.shutdown',
+        { reason: ctx.trigger, profile: ctx.profile, deadlineMs: Math.max(50, ctx.deadlineMs - REPLY_MARGIN_MS) },
+        ctx.deadlineMs - OWN_WAIT_MARGIN_MS,
+      )
+      .catch((error: unknown) => {
+        // Signalled together with us (process group), the engine may have stopped first.
+        if (engine.stoppedOnItsOwn) return engine.stoppedOnItsOwn;
+        throw error;
+      });
     ctx.report.engine = report;
     const open = report.resources.filter((r) => r.outcome !== 'closed');
     if (open.length > 0) {

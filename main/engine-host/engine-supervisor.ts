@@ -13,6 +13,7 @@ import {
   type EngineMethod,
   type EngineParams,
   type EngineResult,
+  type EngineShutdownReport,
 } from '../protocol/engine-protocol';
 import { appError, AppErrorException, type AppError } from '../shared/errors';
 import type { EngineExit, EngineLauncher, EngineProcess } from './engine-process';
@@ -45,6 +46,8 @@ export class EngineSupervisor {
   private exitExpected = false;
   /** Our own record: utilityProcess reports code 0 even for a process we killed. */
   private killedWith: NodeJS.Signals | undefined;
+  /** The report an engine sent when it shut down on its own (see `engine.stopped`). */
+  private stopped: EngineShutdownReport | undefined;
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -62,6 +65,10 @@ export class EngineSupervisor {
 
   get killSignal(): NodeJS.Signals | undefined {
     return this.killedWith;
+  }
+
+  get stoppedOnItsOwn(): EngineShutdownReport | undefined {
+    return this.stopped;
   }
 
   onEvent(handler: EngineEventHandler): void {
@@ -83,6 +90,7 @@ export class EngineSupervisor {
     this.exit = undefined;
     this.exitExpected = false;
     this.killedWith = undefined;
+    this.stopped = undefined;
     const proc = await this.options.launcher({
       entry: this.options.entry,
       env: { ...this.options.env, AIRTIGHT_HOST_PID: String(hostPid) },
@@ -160,6 +168,9 @@ export class EngineSupervisor {
       if (!isEngineEvent(message.event)) return;
       const data = engineEvents[message.event].safeParse(message.data);
       if (!data.success) return this.emitLocal('warn', appError('ENGINE_BAD_EVENT', `Malformed ${message.event} event from the engine`, data.error.message));
+      if (message.event === 'engine.stopped') {
+        this.stopped = (data.data as EngineEventData<'engine.stopped'>).report;
+      }
       for (const handler of this.eventHandlers) handler(message.event, data.data as never);
       return;
     }

@@ -11,8 +11,11 @@ import { toAppError } from '../shared/errors';
 
 /** How long an orphaned engine may spend closing before it exits (it must be gone in 1 s). */
 const ORPHAN_DEADLINE_MS = 600;
-/** SIGTERM from the host means the polite request already failed: be quick. */
-const SIGTERM_DEADLINE_MS = 800;
+/**
+ * SIGTERM comes from the host after its polite request failed, or from outside to the whole
+ * process group (a service manager stopping us): either way, be quick.
+ */
+const SIGTERM_DEADLINE_MS = 400;
 
 const link = connectToHost();
 const hostPid = Number(process.env.AIRTIGHT_HOST_PID ?? process.ppid);
@@ -24,6 +27,8 @@ async function stopAndExit(reason: string, deadlineMs: number, code: number): Pr
     // The host may be gone; stderr still reaches its log when it is not.
     process.stderr.write(`engine: ${reason}: not every resource closed: ${JSON.stringify(report.resources)}\n`);
   }
+  // If the host is still there (a signal sent to the whole process group), it gets the report.
+  await link.send(eventMessage('engine.stopped', { report }));
   link.close();
   process.exit(code);
 }
@@ -53,7 +58,7 @@ process.on('SIGTERM', () => {
     service.log('warn', 'SIGTERM ignored (fault drill)');
     return;
   }
-  void stopAndExit('SIGTERM from host', SIGTERM_DEADLINE_MS, 0);
+  void stopAndExit('SIGTERM', SIGTERM_DEADLINE_MS, 0);
 });
 // Ctrl-C in a terminal and a closed terminal reach the whole process group; the host
 // decides when the engine stops, so the engine ignores them.

@@ -82,6 +82,10 @@ export class EngineService {
     for (const stop of this.beforeShutdown.splice(0)) stop();
     // Leave a little of the budget for replying and exiting.
     const resources = await this.registry.closeAll(Math.max(50, deadlineMs - 100));
+    // Handles are released in libuv close callbacks, which run after the check phase of the
+    // loop turn: let one full turn pass before looking for leaks.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const activeHandlesAfter = process.getActiveResourcesInfo().filter((name) => !PROCESS_OWN_HANDLES.has(name));
     this.finished = true;
     return {
       reason,
@@ -89,8 +93,9 @@ export class EngineService {
       startedAt,
       ms: Math.round(performance.now() - t0),
       resources,
-      activeHandlesAfter: process.getActiveResourcesInfo().filter((name) => !IPC_AND_STDIO.has(name)),
-      clean: resources.every((r) => r.outcome === 'closed'),
+      activeHandlesAfter,
+      // Something still open that no registered resource accounts for is a leak.
+      clean: resources.every((r) => r.outcome === 'closed') && activeHandlesAfter.length === 0,
     };
   }
 
@@ -132,5 +137,6 @@ export class EngineService {
 /** Returned by a handler that deliberately never answers (fault drills). */
 const NO_REPLY = Symbol('no-reply');
 
-// Handles that belong to the process itself, not to anything the engine opened.
-const IPC_AND_STDIO = new Set(['PipeWrap', 'TTYWrap', 'SignalWrap']);
+// Handles that belong to the process itself (IPC, stdio, signal handlers), not to anything
+// the engine opened.
+const PROCESS_OWN_HANDLES = new Set(['PipeWrap', 'TTYWrap', 'SignalWrap']);

@@ -12,6 +12,21 @@ import { defaultDataDir } from './data-dir';
 import { Host, type UiSink } from './host';
 
 const QUIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const MAX_LOGGED_FATAL_ERRORS = 5;
+
+/**
+ * Writes to stdout until it goes away (a closed pipe, `| head`, a terminal gone after
+ * SIGHUP); after that only the log file gets the lines. An EPIPE is not a reason to stop.
+ */
+function terminalWriter(): (line: string) => void {
+  let open = true;
+  process.stdout.on('error', () => {
+    open = false;
+  });
+  return (line) => {
+    if (open && process.stdout.writable) process.stdout.write(line + '\n');
+  };
+}
 
 export interface HeadlessOptions {
   engineEntry: string;
@@ -21,7 +36,7 @@ export interface HeadlessOptions {
 }
 
 export async function runHeadless(argv: string[], options: HeadlessOptions): Promise<number> {
-  const out = options.out ?? ((line: string) => process.stdout.write(line + '\n'));
+  const out = options.out ?? terminalWriter();
   const { args, error } = parseCliArgs(argv);
   if (error) {
     out(`airtight: ${error.message}`);
@@ -38,6 +53,7 @@ export async function runHeadless(argv: string[], options: HeadlessOptions): Pro
   if (options.notice) out(`airtight: ${options.notice}`);
 
   // Until the host exists, a fatal error can only be printed; after that it runs the shutdown.
+  let fatalErrors = 0;
   let onFatal = (error: unknown): void => {
     out(`airtight: internal error while starting: ${String(error)}`);
     process.exit(1);
@@ -67,6 +83,8 @@ export async function runHeadless(argv: string[], options: HeadlessOptions): Pro
     };
     for (const signal of QUIT_SIGNALS) process.on(signal, () => quit(signal));
     onFatal = (error) => {
+      // Bounded: an error raised by the logging itself must not feed on itself.
+      if (++fatalErrors > MAX_LOGGED_FATAL_ERRORS) return;
       host.log.error('Internal error in the host; shutting down', toAppError(error, 'HOST_FATAL', 'Internal error in the host'));
       quit('fatal-error', 1);
     };

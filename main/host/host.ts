@@ -56,6 +56,7 @@ export interface HostOptions {
 /** Crash-restart policy: a crashing engine is restarted, a crash loop is not. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
+const RESTART_DELAY_MS = 300;
 
 export class Host {
   readonly log: OperatorLog;
@@ -166,8 +167,22 @@ export class Host {
     if (reclaimed) this.log.warn(reclaimed);
     const settingsError = this.settings.load();
     if (settingsError) this.log.error(settingsError.message, settingsError);
+    this.warnAboutPendingFlags();
     this.lock.handle((request) => this.onSecondInstance(request.argv));
     await this.startEngine();
+  }
+
+  /** Flags accepted from day one whose features arrive later: say so rather than ignore them. */
+  private warnAboutPendingFlags(): void {
+    const { config, controlPort, uiPort } = this.options.args;
+    const pending = [
+      config !== undefined ? `-c ${config} (config import)` : undefined,
+      controlPort !== undefined ? `-p ${controlPort} (control server)` : undefined,
+      uiPort !== undefined ? `--ui-port ${uiPort} (web UI)` : undefined,
+    ].filter((text) => text !== undefined);
+    if (pending.length === 0) return;
+    const message = `Not available in this version yet, ignored: ${pending.join(', ')}.`;
+    this.log.warn(message, { code: 'FEATURE_NOT_AVAILABLE', message });
   }
 
   private async startEngine(): Promise<void> {
@@ -198,7 +213,8 @@ export class Host {
     this.engine.onOutput((line, stream) => (stream === 'stderr' ? this.log.warn(line, undefined, 'engine') : this.log.debug(line, 'engine')));
     this.engine.onExit((exit, expected) => {
       if (expected || this.shuttingDown) return;
-      const reason = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+      const stoppedBy = this.engine.stoppedOnItsOwn ? `stopped by ${this.engine.stoppedOnItsOwn.reason} from outside Airtight` : undefined;
+      const reason = stoppedBy ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
       const now = Date.now();
       this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
       if (this.restarts.length >= MAX_RESTARTS) {
@@ -211,7 +227,10 @@ export class Host {
       const message = `The engine stopped unexpectedly (${reason}); restarting it.`;
       this.log.error(message, { code: 'ENGINE_CRASHED', message });
       this.setEngineState({ state: 'restarting', reason });
-      void this.startEngine();
+      // A signal to the whole process group reaches us a moment later: do not restart into a quit.
+      setTimeout(() => {
+        if (!this.shuttingDown) void this.startEngine();
+      }, RESTART_DELAY_MS);
     });
   }
 

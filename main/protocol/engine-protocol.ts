@@ -152,6 +152,11 @@ export const engineEvents = {
   'engine.resources': z.object({ resources: z.array(OpenResourceSchema) }),
   /** The engine lost its host and is stopping on its own. */
   'engine.orphaned': z.object({ reason: z.string() }),
+  /**
+   * The engine shut down on its own (SIGTERM from outside, e.g. a service manager killing
+   * the whole process group) and is about to exit; the report the host would have asked for.
+   */
+  'engine.stopped': z.object({ report: EngineShutdownReportSchema }),
 } as const;
 
 export type EngineEventName = keyof typeof engineEvents;

@@ -37,16 +37,19 @@ export interface StartOptions {
   open?: DiagnosticsOpen;
   fault?: EngineFault;
   env?: NodeJS.ProcessEnv;
+  ownProcessGroup?: boolean;
 }
 
 export function tempDataDir(prefix = 'airtight-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function runLaunch(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+/** `ownProcessGroup`: the host leads its own process group, as under a service manager. */
+export function runLaunch(args: string[], env: NodeJS.ProcessEnv = {}, ownProcessGroup = false): ChildProcess {
   return spawn(process.execPath, [LAUNCH, ...args], {
     env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownProcessGroup,
   });
 }
 
@@ -55,7 +58,7 @@ export async function startAirtight(options: StartOptions = {}): Promise<Running
   const env: NodeJS.ProcessEnv = { AIRTIGHT_ENGINE_DIAGNOSTICS: '1', ...options.env };
   if (options.open) env.AIRTIGHT_DIAGNOSTICS_OPEN = JSON.stringify(options.open);
   if (options.fault) env.AIRTIGHT_DIAGNOSTICS_FAULT = options.fault;
-  const child = runLaunch(['--headless', '--data-dir', dataDir, ...(options.args ?? [])], env);
+  const child = runLaunch(['--headless', '--data-dir', dataDir, ...(options.args ?? [])], env, options.ownProcessGroup);
   let text = '';
   const waiters: (() => void)[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {

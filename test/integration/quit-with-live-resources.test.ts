@@ -86,6 +86,7 @@ describe('quit while the engine holds live resources', () => {
       ['child-process', 'file', 'tcp-server', 'tcp-socket', 'udp-socket', 'worker-thread'].sort(),
     );
     expect(resources.every((r) => r.outcome === 'closed')).toBe(true);
+    expect(report.engine!.activeHandlesAfter).toEqual([]);
     // Close order follows the stages: AES67 before streams before the recorder before workers.
     const order = resources.map((r) => r.stage);
     expect(order.indexOf('aes67')).toBeLessThan(order.indexOf('streams'));
