@@ -4,7 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages of the real peers the suites use. Installed when missing and running as root.
-PEERS=(tini)
+# tini: reaper for orphaned test processes; ffmpeg: decoder and listener; pulseaudio: a sound
+# device for naudiodon; libasound2-dev: naudiodon builds against ALSA; flac/lame/vorbis-tools/
+# opus-tools: the native encoders the benchmarks compare against.
+PEERS=(tini ffmpeg pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev flac lame vorbis-tools opus-tools)
 missing=()
 for pkg in "${PEERS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
