@@ -1,0 +1,150 @@
+/**
+ * FLAC (a file: STREAMINFO's total samples and MD5 are patched in at the end) and Ogg FLAC
+ * (a stream) through libFLAC in WebAssembly. Input is quantized to 16 or 24 bits, so the
+ * decoded file equals the quantized input exactly.
+ */
+import type { AudioFormat } from '../audio-format';
+import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
+import { appError, AppErrorException } from '../../../shared/errors';
+import { concatBytes } from './bytes';
+import type { FlacSettings, OggFlacSettings } from './encoder-settings';
+import { loadFlac } from './flac-library';
+import { FrameLedger } from './frame-ledger';
+import { OggChunker } from './ogg-chunks';
+import { quantize, wholeFrames } from './pcm';
+
+/** STREAMINFO's body starts after "fLaC" and its 4-byte block header. */
+export const STREAMINFO_OFFSET = 8;
+const STREAMINFO_LENGTH = 34;
+
+interface StreamInfo {
+  min_blocksize: number;
+  max_blocksize: number;
+  min_framesize: number;
+  max_framesize: number;
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  total_samples: number;
+  md5sum: string;
+}
+
+/** Serializes a STREAMINFO body (34 bytes) as the FLAC format lays it out. */
+export function streamInfoBytes(info: StreamInfo): Uint8Array {
+  const out = new Uint8Array(STREAMINFO_LENGTH);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, info.min_blocksize);
+  view.setUint16(2, info.max_blocksize);
+  out[4] = (info.min_framesize >>> 16) & 0xff;
+  view.setUint16(5, info.min_framesize & 0xffff);
+  out[7] = (info.max_framesize >>> 16) & 0xff;
+  view.setUint16(8, info.max_framesize & 0xffff);
+  // 20 bits rate, 3 bits channels-1, 5 bits bps-1, 36 bits total samples.
+  const rate = info.sampleRate;
+  const total = info.total_samples;
+  const totalHigh = Math.floor(total / 2 ** 32) & 0xf;
+  out[10] = (rate >>> 12) & 0xff;
+  out[11] = (rate >>> 4) & 0xff;
+  out[12] = ((rate & 0xf) << 4) | (((info.channels - 1) & 7) << 1) | (((info.bitsPerSample - 1) >> 4) & 1);
+  out[13] = (((info.bitsPerSample - 1) & 0xf) << 4) | totalHigh;
+  view.setUint32(14, total >>> 0);
+  for (let i = 0; i < 16; i++) out[18 + i] = Number.parseInt(info.md5sum.slice(i * 2, i * 2 + 2), 16) || 0;
+  return out;
+}
+
+export async function createFlac(settings: FlacSettings | OggFlacSettings, input: AudioFormat): Promise<Encoder> {
+  const flac = await loadFlac();
+  const ogg = settings.codec === 'ogg-flac';
+  const channels = input.channels;
+  const bits = settings.bitDepth;
+  let handle = flac.create_libflac_encoder(input.sampleRate, channels, bits, settings.compression as 5, 0, false, 0);
+  if (!handle) throw new AppErrorException(appError('FLAC_INIT_FAILED', 'The FLAC encoder could not be created'));
+
+  const ledger = new FrameLedger();
+  const chunker = new OggChunker(ledger);
+  let writes: { bytes: Uint8Array; samples: number }[] = [];
+  let finalInfo: StreamInfo | undefined;
+  let headerDone = false;
+
+  const status = flac.init_encoder_stream(
+    handle,
+    (data, bytes, samples) => {
+      writes.push({ bytes: data.length === bytes ? data : data.slice(0, bytes), samples });
+    },
+    (metadata) => {
+      if (metadata) finalInfo = metadata as StreamInfo;
+    },
+    ogg ? Math.floor(Math.random() * 0x7fffffff) + 1 : undefined,
+  );
+  if (status !== 0) {
+    flac.FLAC__stream_encoder_delete(handle);
+    throw new AppErrorException(appError('FLAC_INIT_FAILED', `The FLAC encoder refused its settings (init status ${status})`));
+  }
+
+  /** Native FLAC: the leading sample-less writes are the header, each later write one frame. */
+  const nativeChunks = (final: boolean): EncodedChunk[] => {
+    const chunks: EncodedChunk[] = [];
+    const header: Uint8Array[] = [];
+    const audio: Uint8Array[] = [];
+    let frames = 0;
+    for (const w of writes) {
+      if (!headerDone && w.samples === 0) {
+        header.push(w.bytes);
+        continue;
+      }
+      headerDone = true;
+      audio.push(w.bytes);
+      frames += w.samples;
+    }
+    writes = [];
+    if (header.length > 0) chunks.push({ bytes: concatBytes(header), frames: 0, header: true });
+    if (audio.length > 0 || final) chunks.push({ bytes: concatBytes(audio), frames });
+    return chunks.filter((c) => c.bytes.length > 0);
+  };
+
+  /** Ogg FLAC: libFLAC writes page headers and bodies separately; cut on whole pages. */
+  const oggChunks = (final: boolean): EncodedChunk[] => {
+    const bytes = concatBytes(writes.map((w) => w.bytes));
+    writes = [];
+    return chunker.push(bytes, final);
+  };
+
+  const take = (final: boolean): EncodedChunk[] => (ogg ? oggChunks(final) : nativeChunks(final));
+  const buffer: { samples: Int32Array<ArrayBuffer> } = { samples: new Int32Array(0) };
+
+  return {
+    codec: ogg ? 'ogg-flac' : 'flac',
+    mimeType: ogg ? 'audio/ogg' : 'audio/flac',
+    extension: ogg ? 'oga' : 'flac',
+    inputFormat: { sampleRate: input.sampleRate, channels },
+    encode(samples: Float32Array): EncodedChunk[] {
+      if (!handle) return [];
+      const whole = wholeFrames(samples, channels);
+      if (whole.length === 0) return take(false);
+      if (buffer.samples.length < whole.length) buffer.samples = new Int32Array(whole.length);
+      const ints = buffer.samples.subarray(0, whole.length);
+      quantize(whole, bits, ints);
+      ledger.addInput(whole.length / channels);
+      if (!flac.FLAC__stream_encoder_process_interleaved(handle, ints, whole.length / channels)) {
+        const state = flac.FLAC__stream_encoder_get_state(handle);
+        throw new AppErrorException(appError('FLAC_ENCODE_FAILED', `The FLAC encoder failed (state ${state})`));
+      }
+      return take(false);
+    },
+    flush(): EncodedChunk[] {
+      if (!handle) return [];
+      flac.FLAC__stream_encoder_finish(handle);
+      return take(true);
+    },
+    finalPatches(): HeaderPatch[] {
+      // An Ogg FLAC stream is not rewritten; a native file gets its real STREAMINFO.
+      if (ogg || !finalInfo) return [];
+      return [{ offset: STREAMINFO_OFFSET, bytes: streamInfoBytes(finalInfo) }];
+    },
+    close(): void {
+      if (!handle) return;
+      flac.FLAC__stream_encoder_delete(handle);
+      handle = 0;
+    },
+  };
+}

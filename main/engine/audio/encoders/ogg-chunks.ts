@@ -1,0 +1,45 @@
+/**
+ * Turns Ogg bytes from a library (libvorbis, libFLAC's Ogg mode) into chunks of whole pages:
+ * the leading granule-0 pages form the header chunk, later pages audio chunks whose `frames`
+ * follow the pages' granule positions.
+ */
+import type { EncodedChunk } from '../encoder';
+import { concatBytes } from './bytes';
+import type { FrameLedger } from './frame-ledger';
+import { NO_GRANULE, OggPageSplitter } from './ogg-page';
+
+export class OggChunker {
+  private readonly splitter = new OggPageSplitter();
+  private inHeaders = true;
+
+  /** `granuleToFrames` maps a page's granule to the input frames its audio reaches. */
+  constructor(
+    private readonly ledger: FrameLedger,
+    private readonly granuleToFrames: (granule: bigint) => number = (g) => Number(g),
+  ) {}
+
+  push(bytes: Uint8Array, final = false): EncodedChunk[] {
+    const chunks: EncodedChunk[] = [];
+    const header: Uint8Array[] = [];
+    const audio: Uint8Array[] = [];
+    let frames = 0;
+    for (const page of this.splitter.push(bytes)) {
+      if (this.inHeaders && page.granule === 0n) {
+        header.push(page.bytes);
+        continue;
+      }
+      this.inHeaders = false;
+      audio.push(page.bytes);
+      if (page.granule !== NO_GRANULE) frames += this.ledger.claim(this.granuleToFrames(page.granule));
+    }
+    if (final) frames += this.ledger.claimRest();
+    if (header.length > 0) chunks.push({ bytes: concatBytes(header), frames: 0, header: true });
+    if (audio.length > 0) chunks.push({ bytes: concatBytes(audio), frames });
+    return chunks;
+  }
+
+  /** Bytes not yet forming a whole page (zero after a clean end of stream). */
+  get leftover(): number {
+    return this.splitter.leftover;
+  }
+}

@@ -1,0 +1,73 @@
+/** Ogg Vorbis through libvorbis in WebAssembly (wasm-media-encoders), cut into whole pages. */
+import { createOggEncoder } from 'wasm-media-encoders';
+import type { AudioFormat } from '../audio-format';
+import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
+import type { VorbisSettings } from './encoder-settings';
+import { FrameLedger } from './frame-ledger';
+import { OggChunker } from './ogg-chunks';
+import { deinterleave, wholeFrames } from './pcm';
+
+/** Nominal bitrate (kbps, 44.1 kHz stereo) of oggenc -q -1 .. -q 10. */
+const QUALITY_KBPS = [45, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 500];
+
+/**
+ * The package only offers libvorbis' quality mode; a nominal bitrate is mapped to the quality
+ * whose nominal rate it is (interpolated), as oggenc's documentation tabulates them.
+ */
+export function vorbisQualityForBitrate(kbps: number): number {
+  if (kbps <= QUALITY_KBPS[0]!) return -1;
+  for (let i = 1; i < QUALITY_KBPS.length; i++) {
+    const lo = QUALITY_KBPS[i - 1]!;
+    const hi = QUALITY_KBPS[i]!;
+    if (kbps <= hi) return i - 2 + (kbps - lo) / (hi - lo);
+  }
+  return 10;
+}
+
+export async function createVorbis(settings: VorbisSettings, input: AudioFormat): Promise<Encoder> {
+  let vorbis: Awaited<ReturnType<typeof createOggEncoder>> | null = await createOggEncoder();
+  const channels = input.channels === 1 ? 1 : 2;
+  const quality = settings.mode === 'quality' ? settings.quality : vorbisQualityForBitrate(settings.nominalBitrateKbps);
+  vorbis.configure({
+    channels,
+    sampleRate: input.sampleRate,
+    vbrQuality: quality,
+    oggSerialNo: Math.floor(Math.random() * 0x7fffffff),
+  });
+  const format: AudioFormat = { sampleRate: input.sampleRate, channels };
+  const ledger = new FrameLedger();
+  const chunker = new OggChunker(ledger);
+  // The three header packets are ready at once: hand them out before the first audio.
+  let pending: EncodedChunk[] = chunker.push(vorbis.encode(Array.from({ length: channels }, () => new Float32Array(0))));
+
+  const withPending = (chunks: EncodedChunk[]): EncodedChunk[] => {
+    if (pending.length === 0) return chunks;
+    const out = [...pending, ...chunks];
+    pending = [];
+    return out;
+  };
+
+  return {
+    codec: 'vorbis',
+    mimeType: 'audio/ogg',
+    extension: 'ogg',
+    inputFormat: format,
+    encode(samples: Float32Array): EncodedChunk[] {
+      const whole = wholeFrames(samples, channels);
+      if (!vorbis) return [];
+      if (whole.length === 0) return withPending([]);
+      ledger.addInput(whole.length / channels);
+      return withPending(chunker.push(vorbis.encode(deinterleave(whole, channels))));
+    },
+    flush(): EncodedChunk[] {
+      if (!vorbis) return [];
+      return withPending(chunker.push(vorbis.finalize(), true));
+    },
+    finalPatches(): HeaderPatch[] {
+      return [];
+    },
+    close(): void {
+      vorbis = null; // the instance and its WebAssembly memory go with the reference
+    },
+  };
+}
