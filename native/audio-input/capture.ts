@@ -1,0 +1,290 @@
+/**
+ * A sound-card capture that survives naudiodon's defects:
+ * - the stream lives in a helper process, so a blocking open/quit or a native crash never
+ *   stalls or kills the engine;
+ * - a dead or stalled device sends no error, so "no data for `lostAfterMs`" is the signal:
+ *   `device-lost`, then a fresh helper every `reopenIntervalMs` until data flows again
+ *   (`device-restored`);
+ * - close() has a deadline and says whether naudiodon really closed ('closed') or the helper
+ *   had to be killed ('timed-out').
+ */
+import type { AudioFormat } from '../../main/engine/audio/audio-format';
+import { appError, type AppError } from '../../main/shared/errors';
+import type { HelperReply, HelperRequest } from './helper-protocol';
+import { defaultHelperCommand, HelperProcess, type HelperCommand } from './helper-process';
+
+export interface CaptureTiming {
+  /** The helper must have opened the stream by then (it blocks while the server stalls). */
+  openTimeoutMs: number;
+  /** After opening, data must begin by then (a PulseAudio monitor takes 1-2 s). */
+  firstDataMs: number;
+  /** No data for this long while running = device lost. */
+  lostAfterMs: number;
+  reopenIntervalMs: number;
+  /** How long a lost stream gets to close before its helper is killed. */
+  internalCloseMs: number;
+}
+
+export const DEFAULT_CAPTURE_TIMING: CaptureTiming = {
+  openTimeoutMs: 5000,
+  firstDataMs: 5000,
+  lostAfterMs: 2000,
+  reopenIntervalMs: 2000,
+  internalCloseMs: 1000,
+};
+
+export interface CaptureOptions {
+  /** Remembered device name; missing = system default. Not found = default plus a warning. */
+  deviceName?: string;
+  sampleRate: number;
+  channels: number;
+  /** Frames per delivered block; default 20 ms. */
+  blockFrames?: number;
+  /** Extra environment for the helper (a test rig's PULSE_SERVER, ALSA_CONFIG_PATH...). */
+  env?: NodeJS.ProcessEnv;
+  helper?: HelperCommand;
+  timing?: Partial<CaptureTiming>;
+}
+
+export type CloseOutcome = 'closed' | 'timed-out';
+
+export interface CloseReport {
+  /** 'closed': PortAudio's quit returned; 'timed-out': it did not in time and the helper was killed. */
+  outcome: CloseOutcome;
+  ms: number;
+}
+
+export type CaptureEvent =
+  | { type: 'fallback'; error: AppError }
+  | { type: 'device-lost'; error: AppError }
+  | { type: 'device-restored'; device: string; lostForMs: number }
+  | { type: 'reopen-failed'; error: AppError }
+  /** A lost stream's helper ended: how naudiodon's close went. */
+  | { type: 'stream-closed'; outcome: CloseOutcome; ms: number }
+  | { type: 'log'; line: string };
+
+export interface Capture {
+  readonly format: AudioFormat;
+  /** The device actually opened (the last one, after a reopen). */
+  readonly device: string;
+  /** Set when the remembered device was missing and the default was opened instead. */
+  readonly fallback: AppError | null;
+  /** Interleaved float samples, `format.channels` per frame. Do not keep the array. */
+  onBlock(listener: (samples: Float32Array) => void): void;
+  onEvent(listener: (event: CaptureEvent) => void): void;
+  close(deadlineMs: number): Promise<CloseReport>;
+  /** The current helper's pid (tests check it is gone after close). */
+  helperPids(): number[];
+}
+
+export async function openCapture(options: CaptureOptions): Promise<{ capture: Capture } | { error: AppError }> {
+  const command = options.helper ?? defaultHelperCommand();
+  if (!command) return { error: appError('AUDIO_INPUT_HELPER_MISSING', 'The audio input helper is missing from this installation') };
+  const capture = new NativeCapture(command, options);
+  const error = await capture.firstOpen();
+  if (error) {
+    await capture.close(500);
+    return { error };
+  }
+  return { capture };
+}
+
+interface Attempt {
+  helper: HelperProcess;
+  startedAt: number;
+  openedAt: number | null;
+}
+
+class NativeCapture implements Capture {
+  readonly format: AudioFormat;
+  device = '';
+  fallback: AppError | null = null;
+  private readonly timing: CaptureTiming;
+  private readonly request: Extract<HelperRequest, { type: 'open' }>;
+  private readonly live = new Set<HelperProcess>();
+  private current: Attempt | null = null;
+  private lastDataAt: number | null = null;
+  private lostSince: number | null = null;
+  private nextAttemptAt = 0;
+  private lastReopenError = '';
+  private closed = false;
+  private watchdog: NodeJS.Timeout | null = null;
+  private blockListener: (samples: Float32Array) => void = () => {};
+  private readonly eventListeners: ((event: CaptureEvent) => void)[] = [];
+  private openWaiter: ((error: AppError | null) => void) | null = null;
+
+  constructor(
+    private readonly command: HelperCommand,
+    private readonly options: CaptureOptions,
+  ) {
+    this.format = { sampleRate: options.sampleRate, channels: options.channels };
+    this.timing = { ...DEFAULT_CAPTURE_TIMING, ...options.timing };
+    const request: Extract<HelperRequest, { type: 'open' }> = {
+      type: 'open',
+      sampleRate: options.sampleRate,
+      channels: options.channels,
+      blockFrames: options.blockFrames ?? Math.max(1, Math.round(options.sampleRate / 50)),
+    };
+    if (options.deviceName !== undefined) request.deviceName = options.deviceName;
+    this.request = request;
+  }
+
+  onBlock(listener: (samples: Float32Array) => void): void {
+    this.blockListener = listener;
+  }
+
+  onEvent(listener: (event: CaptureEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  helperPids(): number[] {
+    return [...this.live].map((h) => h.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** Resolves with null once the stream is open, or the reason it is not. */
+  firstOpen(): Promise<AppError | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.openWaiter = null;
+        resolve(appError('AUDIO_INPUT_OPEN_TIMEOUT', `The sound system did not open the input within ${this.timing.openTimeoutMs} ms (is the sound server stalled?)`));
+      }, this.timing.openTimeoutMs);
+      this.openWaiter = (error) => {
+        clearTimeout(timer);
+        this.openWaiter = null;
+        if (!error) this.watchdog = setInterval(() => this.tick(), 100);
+        resolve(error);
+      };
+      this.startAttempt();
+    });
+  }
+
+  async close(deadlineMs: number): Promise<CloseReport> {
+    const started = performance.now();
+    this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    this.current = null;
+    const results = await Promise.all([...this.live].map((h) => h.end(deadlineMs)));
+    return { outcome: results.every((r) => r.graceful) ? 'closed' : 'timed-out', ms: performance.now() - started };
+  }
+
+  private emit(event: CaptureEvent): void {
+    for (const listener of this.eventListeners) listener(event);
+  }
+
+  private startAttempt(): void {
+    const attempt: Attempt = { helper: undefined as unknown as HelperProcess, startedAt: performance.now(), openedAt: null };
+    attempt.helper = new HelperProcess(this.command, this.options.env ?? {}, this.request, {
+      onReply: (reply) => this.onReply(attempt, reply),
+      onLog: (line) => this.emit({ type: 'log', line }),
+      onExit: (code, signal) => {
+        this.live.delete(attempt.helper);
+        if (this.current === attempt && !this.closed) {
+          this.current = null;
+          this.attemptFailed(appError('AUDIO_INPUT_HELPER_EXITED', `The audio input stopped (helper ended: ${signal ?? `exit ${code}`})`));
+        }
+      },
+    });
+    this.live.add(attempt.helper);
+    this.current = attempt;
+  }
+
+  private onReply(attempt: Attempt, reply: HelperReply): void {
+    if (this.current !== attempt || this.closed) return;
+    switch (reply.type) {
+      case 'opened': {
+        attempt.openedAt = performance.now();
+        this.device = reply.device;
+        const previous = this.fallback;
+        this.fallback = reply.fallbackFrom === undefined ? null : appError(
+          'AUDIO_INPUT_FALLBACK',
+          `The audio device "${reply.fallbackFrom}" was not found; using the system default "${reply.device}" instead`,
+        );
+        // Warn again only when it changed: a reopen onto the same default is not news.
+        if (this.fallback && !this.openWaiter && this.fallback.message !== previous?.message) this.emit({ type: 'fallback', error: this.fallback });
+        this.openWaiter?.(null);
+        return;
+      }
+      case 'block': {
+        const now = performance.now();
+        this.lastDataAt = now;
+        if (this.lostSince !== null) {
+          const lostForMs = now - this.lostSince;
+          this.lostSince = null;
+          this.lastReopenError = '';
+          this.emit({ type: 'device-restored', device: this.device, lostForMs });
+        }
+        this.blockListener(reply.samples);
+        return;
+      }
+      case 'failed': {
+        const error = appError(reply.code, reply.message, reply.detail);
+        this.current = null;
+        void attempt.helper.end(0);
+        if (this.openWaiter) this.openWaiter(error);
+        else this.attemptFailed(error);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The watchdog: data silence while running, and stuck or silent reopen attempts. */
+  private tick(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    const attempt = this.current;
+    if (this.lostSince === null) {
+      if (!attempt) return;
+      const since = this.lastDataAt ?? attempt.openedAt ?? attempt.startedAt;
+      const limit = this.lastDataAt === null ? this.timing.firstDataMs : this.timing.lostAfterMs;
+      if (now - since >= limit) {
+        this.lostSince = this.lastDataAt ?? now;
+        this.emit({
+          type: 'device-lost',
+          error: appError('AUDIO_INPUT_LOST', `No audio from "${this.device}" for ${Math.round(now - since)} ms: the device or sound server stopped; reopening`),
+        });
+        this.retire(attempt, true);
+      }
+      return;
+    }
+    if (attempt) {
+      if (attempt.openedAt === null && now - attempt.startedAt >= this.timing.openTimeoutMs) {
+        this.retire(attempt, false);
+        this.attemptFailed(appError('AUDIO_INPUT_OPEN_TIMEOUT', `The sound system did not open "${this.request.deviceName ?? 'default'}" within ${this.timing.openTimeoutMs} ms`));
+      } else if (attempt.openedAt !== null && now - attempt.openedAt >= this.timing.firstDataMs) {
+        this.retire(attempt, false);
+        this.attemptFailed(appError('AUDIO_INPUT_NO_DATA', `"${this.device}" opened but delivered no audio`));
+      }
+    } else if (now >= this.nextAttemptAt) {
+      this.startAttempt();
+    }
+  }
+
+  /** Ends a helper in the background (bounded); the next attempt waits for it to be gone. */
+  private retire(attempt: Attempt, report: boolean): void {
+    if (this.current === attempt) this.current = null;
+    this.nextAttemptAt = Number.POSITIVE_INFINITY;
+    const started = performance.now();
+    void attempt.helper.end(this.timing.internalCloseMs).then(({ graceful }) => {
+      if (report) this.emit({ type: 'stream-closed', outcome: graceful ? 'closed' : 'timed-out', ms: performance.now() - started });
+      if (!this.current) this.nextAttemptAt = performance.now() + this.timing.reopenIntervalMs;
+    });
+  }
+
+  private attemptFailed(error: AppError): void {
+    if (this.openWaiter) {
+      this.openWaiter(error);
+      return;
+    }
+    if (this.lostSince === null) {
+      this.lostSince = performance.now();
+      this.emit({ type: 'device-lost', error });
+    } else if (error.message !== this.lastReopenError) {
+      this.emit({ type: 'reopen-failed', error });
+    }
+    this.lastReopenError = error.message;
+    if (this.nextAttemptAt !== Number.POSITIVE_INFINITY) this.nextAttemptAt = performance.now() + this.timing.reopenIntervalMs;
+  }
+}
