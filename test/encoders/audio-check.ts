@@ -2,7 +2,7 @@
  * Test helpers for the encoders: a 997 Hz tone, running an encoder over it, writing the chunks
  * to a temp file, and decoding/measuring with the real ffmpeg.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,12 +154,8 @@ export function totalFrames(chunks: EncodedChunk[]): number {
   return chunks.reduce((sum, c) => sum + c.frames, 0);
 }
 
+/** Runs a tool; `out` holds stdout and stderr together (flac reports on stderr). */
 export function run(cmd: string, args: string[]): { code: number; out: string } {
-  try {
-    const out = execFileSync(cmd, args, { timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    return { code: 0, out: out.toString('utf8') };
-  } catch (error) {
-    const e = error as { status?: number; stdout?: Buffer; stderr?: Buffer };
-    return { code: e.status ?? -1, out: `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}` };
-  }
+  const r = spawnSync(cmd, args, { timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { code: r.status ?? -1, out: `${r.stdout?.toString() ?? ''}${r.stderr?.toString() ?? ''}` };
 }

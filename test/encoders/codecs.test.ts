@@ -1,0 +1,284 @@
+/**
+ * Every codec end to end: a 997 Hz sine at -6 dBFS, stereo, encoded through createEncoder,
+ * written to a file and decoded by the real ffmpeg: duration, frequency and level must come
+ * out right, chunks must be whole units, and FLAC must be bit-exact.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { EncodedChunk, Encoder } from '../../main/engine/audio/encoder';
+import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
+import { parseAdtsHeader, parseMp3Header } from '../../main/engine/audio/encoders/mpeg-frames';
+import { OggPageSplitter, pageCrcIsValid, HEADER_BOS, HEADER_EOS } from '../../main/engine/audio/encoders/ogg-page';
+import { quantize } from '../../main/engine/audio/encoders/pcm';
+import {
+  TONE_RMS_DB,
+  TempDir,
+  decode,
+  encodeAll,
+  ffprobe,
+  measureTone,
+  run,
+  sine,
+  totalFrames,
+  writeChunks,
+} from './audio-check';
+
+const SECONDS = 3;
+const tmp = new TempDir();
+afterAll(() => tmp.remove());
+
+async function make(settings: unknown, sampleRate: number, channels = 2): Promise<Encoder> {
+  const result = await createEncoder(settings, { sampleRate, channels });
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.encoder;
+}
+
+function expectTone(decoded: Float32Array, rate: number): void {
+  const report = measureTone(decoded, rate);
+  for (let c = 0; c < 2; c++) {
+    expect(Math.abs(report.rmsDb[c]! - TONE_RMS_DB), `level ch${c}: ${report.rmsDb[c]} dB`).toBeLessThan(0.5);
+    expect(Math.abs(report.hz[c]! - 997), `frequency ch${c}: ${report.hz[c]} Hz`).toBeLessThan(1);
+    expect(report.toneOverNeighboursDb[c], `997 Hz over neighbours ch${c}`).toBeGreaterThan(30);
+  }
+}
+
+/** Every chunk is a run of whole MPEG/ADTS frames. */
+function expectWholeFrames(chunks: EncodedChunk[], parse: typeof parseMp3Header): number {
+  let count = 0;
+  for (const chunk of chunks) {
+    let at = 0;
+    while (at < chunk.bytes.length) {
+      const info = parse(chunk.bytes, at);
+      expect(info, `frame header at byte ${at} of a ${chunk.bytes.length}-byte chunk`).not.toBeNull();
+      at += info!.length;
+      count++;
+    }
+    expect(at).toBe(chunk.bytes.length);
+  }
+  return count;
+}
+
+/** Every chunk is one or more whole Ogg pages with valid CRCs; returns all pages in order. */
+function expectWholePages(chunks: EncodedChunk[]) {
+  const pages = [];
+  for (const chunk of chunks) {
+    expect(String.fromCharCode(...chunk.bytes.subarray(0, 4))).toBe('OggS');
+    const splitter = new OggPageSplitter();
+    const got = splitter.push(chunk.bytes);
+    expect(splitter.leftover, 'bytes after the last whole page of a chunk').toBe(0);
+    for (const p of got) expect(pageCrcIsValid(p.bytes)).toBe(true);
+    pages.push(...got);
+  }
+  expect(pages[0]!.headerType & HEADER_BOS).toBe(HEADER_BOS);
+  expect(pages[pages.length - 1]!.headerType & HEADER_EOS).toBe(HEADER_EOS);
+  return pages;
+}
+
+function expectHeadersFirst(chunks: EncodedChunk[]): void {
+  expect(chunks[0]!.header).toBe(true);
+  const firstAudio = chunks.findIndex((c) => !c.header);
+  expect(chunks.slice(firstAudio).some((c) => c.header)).toBe(false);
+  for (const c of chunks) if (c.header) expect(c.frames).toBe(0);
+}
+
+describe('MP3 (LAME wasm)', () => {
+  for (const [label, settings] of [
+    ['CBR 128 kbps', { codec: 'mp3', mode: 'cbr', bitrateKbps: 128 }],
+    ['VBR V2', { codec: 'mp3', mode: 'vbr', vbrQuality: 2 }],
+    ['ABR 160 kbps', { codec: 'mp3', mode: 'abr', bitrateKbps: 160 }],
+  ] as const) {
+    it(`${label}: whole frames, decodes to the tone at the right length and level`, async () => {
+      const rate = 44100;
+      const input = sine(SECONDS, rate);
+      const encoder = await make(settings, rate);
+      expect(encoder.mimeType).toBe('audio/mpeg');
+      const { chunks } = await encodeAll(encoder, input);
+      encoder.close();
+      encoder.close(); // twice is safe
+      const frames = expectWholeFrames(chunks, parseMp3Header);
+      expect(totalFrames(chunks)).toBe(input.length / 2);
+      const file = tmp.file(`tone-${settings.mode}.mp3`);
+      writeChunks(file, chunks);
+      const decoded = decode(file, rate);
+      // No LAME/Xing tag on a stream: the decoder keeps the encoder delay and frame padding.
+      const extra = decoded.length / 2 - input.length / 2;
+      expect(extra).toBeGreaterThanOrEqual(0);
+      expect(extra).toBeLessThanOrEqual(1105 + 1152);
+      expect(decoded.length / 2).toBe(frames * 1152);
+      expectTone(decoded, rate);
+      if (settings.mode === 'cbr') {
+        const probe = ffprobe(file);
+        expect(Number(probe.streams[0]!.bit_rate)).toBe(128000);
+      }
+    });
+  }
+});
+
+describe('Ogg Vorbis (libvorbis wasm)', () => {
+  it('whole pages, header pages first, exact length after granule trimming', async () => {
+    const rate = 44100;
+    const input = sine(SECONDS, rate);
+    const encoder = await make({ codec: 'vorbis', mode: 'bitrate', nominalBitrateKbps: 128 }, rate);
+    expect(encoder.mimeType).toBe('audio/ogg');
+    const { chunks } = await encodeAll(encoder, input);
+    encoder.close();
+    expectHeadersFirst(chunks);
+    const pages = expectWholePages(chunks);
+    expect(pages[pages.length - 1]!.granule).toBe(BigInt(input.length / 2));
+    expect(totalFrames(chunks)).toBe(input.length / 2);
+    const file = tmp.file('tone.ogg');
+    writeChunks(file, chunks);
+    const decoded = decode(file, rate);
+    expect(decoded.length).toBe(input.length);
+    expectTone(decoded, rate);
+    expect(run('ogginfo', [file]).code).toBe(0);
+    expect(ffprobe(file).streams[0]!.codec_name).toBe('vorbis');
+  });
+});
+
+describe('Ogg Opus (libopus + our Ogg writer)', () => {
+  for (const [label, settings] of [
+    ['VBR music 96 kbps', { codec: 'opus', bitrateKbps: 96, mode: 'vbr', application: 'music', complexity: 10 }],
+    ['CBR speech 64 kbps', { codec: 'opus', bitrateKbps: 64, mode: 'cbr', application: 'speech', complexity: 5 }],
+  ] as const) {
+    it(`${label}: 48 kHz, pages every <= 100 ms, exact length with pre-skip and end trimming`, async () => {
+      const rate = 48000;
+      const input = sine(SECONDS, rate);
+      const encoder = await make(settings, 44100); // the pipeline resamples to what it declares
+      expect(encoder.inputFormat).toEqual({ sampleRate: 48000, channels: 2 });
+      const { chunks } = await encodeAll(encoder, input, 480);
+      encoder.close();
+      expectHeadersFirst(chunks);
+      const pages = expectWholePages(chunks);
+      const audioPages = pages.slice(2);
+      // Granules step by at most 5 packets of 960: a listener never waits more than 100 ms.
+      let previous = 0n;
+      for (const p of audioPages.slice(0, -1)) {
+        expect(p.granule - previous).toBeLessThanOrEqual(4800n);
+        previous = p.granule;
+      }
+      const head = pages[0]!.body;
+      expect(new TextDecoder().decode(head.subarray(0, 8))).toBe('OpusHead');
+      const preSkip = new DataView(head.buffer, head.byteOffset).getUint16(10, true);
+      expect(pages[pages.length - 1]!.granule).toBe(BigInt(preSkip + input.length / 2));
+      expect(totalFrames(chunks)).toBe(input.length / 2);
+      const file = tmp.file(`tone-${settings.mode}.opus`);
+      writeChunks(file, chunks);
+      const decoded = decode(file, rate);
+      expect(Math.abs(decoded.length / 2 - input.length / 2)).toBeLessThanOrEqual(960);
+      expectTone(decoded, rate);
+      const info = run('opusinfo', [file]);
+      expect(info.code, info.out).toBe(0);
+      expect(info.out).not.toMatch(/WARNING|ERROR/i);
+      const probe = ffprobe(file);
+      expect(probe.streams[0]!.codec_name).toBe('opus');
+      // CBR holds its rate; VBR on a pure tone may wander (libopus spends more on tonal input).
+      const kbps = Number(probe.format.bit_rate) / 1000;
+      const slack = settings.mode === 'cbr' ? 0.1 : 0.5;
+      expect(kbps).toBeGreaterThan(settings.bitrateKbps * (1 - slack));
+      expect(kbps).toBeLessThan(settings.bitrateKbps * (1 + slack));
+    });
+  }
+});
+
+/** MD5 of the quantized samples as FLAC defines it: little-endian, interleaved, bytes per sample. */
+function pcmMd5(ints: Int32Array, bits: number): string {
+  const bytesPer = bits / 8;
+  const buf = Buffer.alloc(ints.length * bytesPer);
+  for (let i = 0; i < ints.length; i++) buf.writeIntLE(ints[i]!, i * bytesPer, bytesPer);
+  return createHash('md5').update(buf).digest('hex');
+}
+
+describe('FLAC (libFLAC wasm)', () => {
+  for (const bits of [16, 24] as const) {
+    it(`${bits}-bit file: bit-exact, STREAMINFO total samples and MD5 patched at the end`, async () => {
+      const rate = 44100;
+      const input = sine(SECONDS, rate);
+      // Add a little noise so the quantization is not trivially periodic.
+      for (let i = 0; i < input.length; i++) input[i] = input[i]! + ((i * 7919) % 101) / 1e5;
+      const encoder = await make({ codec: 'flac', bitDepth: bits, compression: 5 }, rate);
+      expect(encoder.mimeType).toBe('audio/flac');
+      const { chunks } = await encodeAll(encoder, input);
+      const patches = encoder.finalPatches();
+      encoder.close();
+      expectHeadersFirst(chunks);
+      expect(String.fromCharCode(...chunks[0]!.bytes.subarray(0, 4))).toBe('fLaC');
+      for (const c of chunks.filter((c) => !c.header)) {
+        expect(c.bytes[0]).toBe(0xff);
+        expect(c.bytes[1]! & 0xfe).toBe(0xf8); // frame sync
+      }
+      expect(totalFrames(chunks)).toBe(input.length / 2);
+
+      const unpatched = tmp.file(`unpatched-${bits}.flac`);
+      writeChunks(unpatched, chunks);
+      expect(run('metaflac', ['--show-total-samples', unpatched]).out.trim()).toBe('0');
+
+      const file = tmp.file(`tone-${bits}.flac`);
+      writeChunks(file, chunks, patches);
+      const quantized = quantize(input, bits);
+      expect(run('metaflac', ['--show-total-samples', file]).out.trim()).toBe(String(input.length / 2));
+      expect(run('metaflac', ['--show-md5sum', file]).out.trim()).toBe(pcmMd5(quantized, bits));
+      const test = run('flac', ['-t', file]);
+      expect(test.code, test.out).toBe(0);
+      expect(test.out).toMatch(/ok/);
+      expect(Number(ffprobe(file).streams[0]!.duration_ts)).toBe(input.length / 2);
+
+      const decoded = decode(file, rate);
+      expect(decoded.length).toBe(input.length);
+      const scale = 2 ** (bits - 1);
+      let mismatches = 0;
+      for (let i = 0; i < decoded.length; i++) if (Math.round(decoded[i]! * scale) !== quantized[i]) mismatches++;
+      expect(mismatches).toBe(0);
+      expectTone(decoded, rate);
+    });
+  }
+
+  it('Ogg FLAC stream: whole pages, bit-exact, accepted by flac -t', async () => {
+    const rate = 44100;
+    const input = sine(SECONDS, rate);
+    const encoder = await make({ codec: 'ogg-flac' }, rate);
+    expect(encoder.mimeType).toBe('audio/ogg');
+    const { chunks } = await encodeAll(encoder, input);
+    expect(encoder.finalPatches()).toEqual([]);
+    encoder.close();
+    expectHeadersFirst(chunks);
+    const pages = expectWholePages(chunks);
+    expect(pages[pages.length - 1]!.granule).toBe(BigInt(input.length / 2));
+    expect(totalFrames(chunks)).toBe(input.length / 2);
+    const file = tmp.file('tone.oga');
+    writeChunks(file, chunks);
+    const test = run('flac', ['-t', '--ogg', file]);
+    expect(test.code, test.out).toBe(0);
+    const decoded = decode(file, rate);
+    expect(decoded.length).toBe(input.length);
+    const quantized = quantize(input, 16);
+    let mismatches = 0;
+    for (let i = 0; i < decoded.length; i++) if (Math.round(decoded[i]! * 32768) !== quantized[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    expect(ffprobe(file).streams[0]!.codec_name).toBe('flac');
+  });
+});
+
+describe('AAC (system ffmpeg)', () => {
+  it('AAC-LC: whole ADTS frames, decodes to the tone; the child is reaped', async () => {
+    const rate = 44100;
+    const input = sine(SECONDS, rate);
+    const encoder = await make({ codec: 'aac', profile: 'lc', bitrateKbps: 128 }, rate);
+    expect(encoder.mimeType).toBe('audio/aac');
+    const { chunks } = await encodeAll(encoder, input);
+    encoder.close();
+    const frames = expectWholeFrames(chunks, parseAdtsHeader);
+    expect(totalFrames(chunks)).toBe(input.length / 2);
+    const file = tmp.file('tone.aac');
+    writeChunks(file, chunks);
+    const decoded = decode(file, rate);
+    // ADTS carries no gapless info: the decoder keeps the 1024 priming samples and the padding.
+    expect(decoded.length / 2).toBe(frames * 1024);
+    const extra = decoded.length / 2 - input.length / 2;
+    expect(extra).toBeGreaterThanOrEqual(1024);
+    expect(extra).toBeLessThanOrEqual(3 * 1024);
+    expectTone(decoded, rate);
+    expect(ffprobe(file).streams[0]!.profile).toBe('LC');
+  });
+});
