@@ -44,9 +44,8 @@ export class Meters implements Processor {
   private readonly hold: Float64Array;
   private readonly holdLeft: Float64Array;
   private last: ChannelMeterReading[];
-  /** Ring of completed bins: K-weighted sum of squares (channels summed) and frame counts. */
+  /** Ring of completed bins: K-weighted sum of squares, channels summed. */
   private readonly binSum = new Float64Array(SHORT_TERM_BINS);
-  private readonly binFrames = new Float64Array(SHORT_TERM_BINS);
   private binIndex = 0;
   private binsDone = 0;
   private binAccum = 0;
@@ -122,7 +121,6 @@ export class Meters implements Processor {
     this.holdLeft.fill(0);
     this.last = this.emptyReadings();
     this.binSum.fill(0);
-    this.binFrames.fill(0);
     this.binIndex = 0;
     this.binsDone = 0;
     this.binAccum = 0;
@@ -208,7 +206,6 @@ export class Meters implements Processor {
 
   private closeBin(): void {
     this.binSum[this.binIndex] = this.binAccum;
-    this.binFrames[this.binIndex] = this.binFill;
     this.binIndex = (this.binIndex + 1) % SHORT_TERM_BINS;
     this.binsDone++;
     this.binAccum = 0;
@@ -219,7 +216,8 @@ export class Meters implements Processor {
 
   /**
    * Loudness over the last `bins` bins. Before the stream is that long the missing time counts
-   * as silence (what ffmpeg's ebur128 reports at the start too).
+   * as silence, so the meter rises at the start (ffmpeg's ebur128 prints -120.7 until the
+   * window is full; from then on the two agree).
    */
   private windowLoudness(bins: number): number {
     let sum = 0;
