@@ -112,6 +112,7 @@ class NativeCapture implements Capture {
   private blockListener: (samples: Float32Array) => void = () => {};
   private readonly eventListeners: ((event: CaptureEvent) => void)[] = [];
   private openWaiter: ((error: AppError | null) => void) | null = null;
+  private readonly recentLog: string[] = [];
 
   constructor(
     private readonly command: HelperCommand,
@@ -176,12 +177,17 @@ class NativeCapture implements Capture {
     const attempt: Attempt = { helper: undefined as unknown as HelperProcess, startedAt: performance.now(), openedAt: null };
     attempt.helper = new HelperProcess(this.command, this.options.env ?? {}, this.request, {
       onReply: (reply) => this.onReply(attempt, reply),
-      onLog: (line) => this.emit({ type: 'log', line }),
+      onLog: (line) => {
+        this.recentLog.push(line);
+        if (this.recentLog.length > 10) this.recentLog.shift();
+        this.emit({ type: 'log', line });
+      },
       onExit: (code, signal) => {
         this.live.delete(attempt.helper);
         if (this.current === attempt && !this.closed) {
           this.current = null;
-          this.attemptFailed(appError('AUDIO_INPUT_HELPER_EXITED', `The audio input stopped (helper ended: ${signal ?? `exit ${code}`})`));
+          // A native crash (PortAudio assertions abort the process) lands here, contained.
+          this.attemptFailed(appError('AUDIO_INPUT_HELPER_EXITED', `The audio input helper ended unexpectedly (${signal ?? `exit ${code}`})`, this.recentLog.join('\n') || undefined));
         }
       },
     });
