@@ -6,6 +6,7 @@
  * A write error stops the part and leaves the file as valid as the encoder allows.
  */
 import { appError, type AppError } from '../../shared/errors';
+import type { AudioFormat } from '../audio/audio-format';
 import type { Encoder, HeaderPatch } from '../audio/encoder';
 import { hasLiveHeader } from './file-capabilities';
 import { errnoCode, type OpenedPart } from './open-part';
@@ -34,6 +35,12 @@ export interface PartTiming {
   fsyncIntervalMs: number;
 }
 
+/** What a part needs before it can write: its encoder and its open file. */
+export interface PreparedPart {
+  encoder: Encoder;
+  file: OpenedPart;
+}
+
 /** Largest single write: batches of queued chunks are joined up to this size. */
 const MAX_BATCH_BYTES = 1 << 20;
 
@@ -41,6 +48,7 @@ type State = 'opening' | 'open' | 'failed' | 'closed';
 
 export class PartWriter {
   private state: State = 'opening';
+  private encoder: Encoder | undefined;
   private path = '';
   private appended = false;
   private handle: OpenedPart['handle'] | undefined;
@@ -66,13 +74,13 @@ export class PartWriter {
 
   constructor(
     readonly number: number,
-    private readonly encoder: Encoder,
-    opening: Promise<OpenedPart | AppError>,
+    private readonly format: AudioFormat,
+    preparing: Promise<PreparedPart | AppError>,
     private readonly timing: PartTiming,
     private readonly hooks: PartHooks,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.opened = opening.then(
+    this.opened = preparing.then(
       (result) => this.onOpened(result),
       (thrown: unknown) => this.onOpened(appError('RECORDER_OPEN_FAILED', 'Cannot open the recording file.', String(thrown))),
     );
@@ -93,14 +101,14 @@ export class PartWriter {
   /** Takes interleaved input of the encoder's format; never throws, never waits. */
   feed(samples: Float32Array): void {
     if (this.finishRequested || this.state === 'failed' || this.state === 'closed') return;
-    this.frames += Math.floor(samples.length / this.encoder.inputFormat.channels);
+    this.frames += Math.floor(samples.length / this.format.channels);
     if (this.state === 'opening') {
       const copy = samples.slice();
       this.pending.push(copy);
       this.hooks.queued(copy.byteLength);
       return;
     }
-    this.encode(() => this.encoder.encode(samples));
+    this.encode((encoder) => encoder.encode(samples));
     this.kick();
   }
 
@@ -110,7 +118,7 @@ export class PartWriter {
     if (this.finishRequested) return this.done;
     this.finishRequested = true;
     if (this.state === 'open') {
-      this.encode(() => this.encoder.flush());
+      this.encode((encoder) => encoder.flush());
       this.kick();
     }
     return this.done;
@@ -126,44 +134,44 @@ export class PartWriter {
       path: this.path,
       frames: this.frames,
       bytes: this.bytesWritten,
-      durationSeconds: this.frames / this.encoder.inputFormat.sampleRate,
+      durationSeconds: this.frames / this.format.sampleRate,
       appended: this.appended,
     };
     return this.error === undefined ? base : { ...base, error: this.error };
   }
 
-  private onOpened(result: OpenedPart | AppError): AppError | undefined {
+  private onOpened(result: PreparedPart | AppError): AppError | undefined {
     if ('code' in result) {
       this.state = 'failed';
       this.error = result;
       this.dropPending();
-      this.closeEncoder();
       this.hooks.failed(this, result);
       this.resolveDone(this.summary());
       this.hooks.progress();
       return result;
     }
     this.state = 'open';
-    this.handle = result.handle;
-    this.path = result.path;
-    this.position = result.writeAt;
-    this.appended = result.appended;
+    this.encoder = result.encoder;
+    this.handle = result.file.handle;
+    this.path = result.file.path;
+    this.position = result.file.writeAt;
+    this.appended = result.file.appended;
     this.hooks.opened(this);
     const pending = this.pending;
     this.pending = [];
     for (const samples of pending) {
       this.hooks.queued(-samples.byteLength);
-      this.encode(() => this.encoder.encode(samples));
+      this.encode((encoder) => encoder.encode(samples));
     }
-    if (this.finishRequested) this.encode(() => this.encoder.flush());
+    if (this.finishRequested) this.encode((encoder) => encoder.flush());
     this.kick();
     return undefined;
   }
 
-  private encode(run: () => { bytes: Uint8Array }[]): void {
-    if (this.encoderBroken) return;
+  private encode(run: (encoder: Encoder) => { bytes: Uint8Array }[]): void {
+    if (this.encoderBroken || this.encoder === undefined) return;
     try {
-      for (const chunk of run()) {
+      for (const chunk of run(this.encoder)) {
         if (chunk.bytes.length === 0) continue;
         this.queue.push(chunk.bytes);
         this.queuedBytes += chunk.bytes.length;
@@ -194,7 +202,8 @@ export class PartWriter {
         await this.writeAll(batch);
         this.inFlight = 0;
         this.hooks.queued(-batch.length);
-        if (hasLiveHeader(this.encoder)) await this.writePatches(this.encoder.patchesForLength(this.position));
+        const encoder = this.encoder!;
+        if (hasLiveHeader(encoder)) await this.writePatches(encoder.patchesForLength(this.position));
         if (!this.skipFsync && performance.now() - this.lastSync >= this.timing.fsyncIntervalMs) {
           await this.handle!.datasync();
           this.lastSync = performance.now();
@@ -252,11 +261,12 @@ export class PartWriter {
   }
 
   private async finalize(): Promise<void> {
+    const encoder = this.encoder!;
     const patches = this.encoderBroken
-      ? hasLiveHeader(this.encoder)
-        ? this.encoder.patchesForLength(this.position)
+      ? hasLiveHeader(encoder)
+        ? encoder.patchesForLength(this.position)
         : []
-      : this.encoder.finalPatches();
+      : encoder.finalPatches();
     await this.writePatches(patches);
     if (!this.skipFsync) await this.handle!.sync();
     await this.handle!.close();
@@ -273,11 +283,12 @@ export class PartWriter {
     this.queue = [];
     this.queuedBytes = 0;
     this.inFlight = 0;
-    const error = writeError(this.path, thrown, this.frames / this.encoder.inputFormat.sampleRate);
+    const error = writeError(this.path, thrown, this.frames / this.format.sampleRate);
     if (this.error === undefined) this.error = error;
     const handle = this.handle!;
-    if (hasLiveHeader(this.encoder)) {
-      await this.writePatches(this.encoder.patchesForLength(this.position)).catch(() => undefined);
+    const encoder = this.encoder!;
+    if (hasLiveHeader(encoder)) {
+      await this.writePatches(encoder.patchesForLength(this.position)).catch(() => undefined);
     }
     await handle.sync().catch(() => undefined);
     await handle.close().catch(() => undefined);
@@ -293,7 +304,7 @@ export class PartWriter {
 
   private closeEncoder(): void {
     try {
-      this.encoder.close();
+      this.encoder?.close();
     } catch {
       // Releasing memory failed: nothing the operator can act on.
     }

@@ -9,13 +9,14 @@
  * `maxQueuedBytes`; input that does not fit is dropped before encoding (so the encoder's
  * output stays consistent), counted, and reported.
  */
-import { appError, toAppError, type AppError } from '../../shared/errors';
+import { appError, isAppError, toAppError, type AppError } from '../../shared/errors';
+import { sameFormat, type AudioFormat } from '../audio/audio-format';
 import type { Encoder } from '../audio/encoder';
 import type { ResourceHandle, ResourceRegistry } from '../resource-registry';
 import { supportsAppend } from './file-capabilities';
 import type { FileNameTemplate } from './file-name';
 import { openPart, type ExistingFilePolicy } from './open-part';
-import { PartWriter, type PartSummary } from './part-writer';
+import { PartWriter, type PartSummary, type PreparedPart } from './part-writer';
 
 export type { ExistingFilePolicy } from './open-part';
 export type { PartSummary } from './part-writer';
@@ -28,8 +29,14 @@ export interface SplitSchedule {
 }
 
 export interface RecorderOptions {
-  /** Makes a fresh encoder for each part (a split starts a new file with its own header). */
-  createEncoder: () => Encoder;
+  /** What write() receives; each encoder's inputFormat must match it. */
+  format: AudioFormat;
+  /**
+   * Makes a fresh encoder for each part (a split starts a new file with its own header).
+   * May be async (libraries that load wasm); a throw or rejection (an AppErrorException
+   * keeps its AppError) stops the recording with that error.
+   */
+  createEncoder: () => Encoder | Promise<Encoder>;
   fileName: FileNameTemplate;
   existingFile: ExistingFilePolicy;
   /** For %N. */
@@ -88,6 +95,8 @@ export class Recorder {
   private stopping: Promise<RecordingSummary> | undefined;
   private registration: ResourceHandle | undefined;
   private waiters: (() => void)[] = [];
+  /** Parts open one after another, so two parts never pick the same free name. */
+  private previousOpening: Promise<unknown> = Promise.resolve();
   /** Until start() succeeds, failures are its return value, not events. */
   private started = false;
 
@@ -96,12 +105,7 @@ export class Recorder {
     if (options.split !== undefined && !(options.split.everyMs > 0)) {
       return { ok: false, error: appError('RECORDER_SETTINGS', 'The split interval must be longer than 0.') };
     }
-    let recorder: Recorder;
-    try {
-      recorder = new Recorder(options);
-    } catch (thrown) {
-      return { ok: false, error: toAppError(thrown, 'RECORDER_ENCODER_FAILED', 'Cannot create the recording encoder.') };
-    }
+    const recorder = new Recorder(options);
     const error = await recorder.current!.opened;
     if (error !== undefined) {
       await recorder.stop();
@@ -123,9 +127,8 @@ export class Recorder {
   }
 
   private constructor(private readonly options: RecorderOptions) {
-    const first = options.createEncoder();
-    this.sampleRate = first.inputFormat.sampleRate;
-    this.channels = first.inputFormat.channels;
+    this.sampleRate = options.format.sampleRate;
+    this.channels = options.format.channels;
     if (options.split !== undefined) {
       this.intervalFrames = Math.max(1, Math.round((options.split.everyMs * this.sampleRate) / 1000));
       this.nextSplitAt =
@@ -133,7 +136,7 @@ export class Recorder {
           ? Math.max(1, Math.round((msToNextHour(this.now()) * this.sampleRate) / 1000))
           : this.intervalFrames;
     }
-    this.current = this.newPart(first);
+    this.current = this.newPart();
   }
 
   get isRecording(): boolean {
@@ -218,37 +221,15 @@ export class Recorder {
 
   private rotate(): void {
     const previous = this.current;
-    let encoder: Encoder;
-    try {
-      encoder = this.options.createEncoder();
-    } catch (thrown) {
-      this.fail(toAppError(thrown, 'RECORDER_ENCODER_FAILED', 'Cannot create the encoder for the next recording part.'));
-      return;
-    }
-    this.current = this.newPart(encoder);
+    this.current = this.newPart();
     void previous?.finish();
   }
 
-  private newPart(encoder: Encoder): PartWriter {
+  private newPart(): PartWriter {
     const number = this.parts.length + 1;
-    const configured = this.options.existingFile;
-    // A later part never fails over an existing name: where append is impossible it takes an index.
-    const policy: ExistingFilePolicy =
-      number > 1 && configured === 'append' && !supportsAppend(encoder) ? 'new-index' : configured;
-    const opening = openPart({
-      template: this.options.fileName,
-      context: {
-        date: this.now(),
-        extension: encoder.extension,
-        ...(this.options.serverName === undefined ? {} : { serverName: this.options.serverName }),
-        ...(this.options.timeZone === undefined ? {} : { timeZone: this.options.timeZone }),
-        ...(this.options.homeDir === undefined ? {} : { homeDir: this.options.homeDir }),
-      },
-      policy,
-      encoder,
-      avoid: this.usedPaths,
-    });
-    const part = new PartWriter(number, encoder, opening, { fsyncIntervalMs: this.options.fsyncIntervalMs ?? DEFAULT_FSYNC_MS }, {
+    const after = this.previousOpening;
+    const date = this.now();
+    const part = new PartWriter(number, this.options.format, after.then(() => this.prepare(number, date)), { fsyncIntervalMs: this.options.fsyncIntervalMs ?? DEFAULT_FSYNC_MS }, {
       queued: (delta) => {
         this.queuedBytes += delta;
       },
@@ -264,7 +245,55 @@ export class Recorder {
       this.wake();
     });
     this.parts.push(part);
+    this.previousOpening = part.opened;
     return part;
+  }
+
+  /** Creates the part's encoder, then chooses and opens its file (named for `date`). */
+  private async prepare(number: number, date: Date): Promise<PreparedPart | AppError> {
+    let encoder: Encoder;
+    try {
+      encoder = await this.options.createEncoder();
+    } catch (thrown) {
+      return toAppError(thrown, 'RECORDER_ENCODER_FAILED', 'Cannot create the recording encoder.');
+    }
+    const release = (): void => {
+      try {
+        encoder.close();
+      } catch {
+        // Nothing the operator can act on.
+      }
+    };
+    if (!sameFormat(encoder.inputFormat, this.options.format)) {
+      release();
+      const want = encoder.inputFormat;
+      return appError(
+        'RECORDER_FORMAT_MISMATCH',
+        `The ${encoder.codec} encoder wants ${want.channels} ch at ${want.sampleRate} Hz but the recorder gets ${this.channels} ch at ${this.sampleRate} Hz.`,
+      );
+    }
+    const configured = this.options.existingFile;
+    // A later part never fails over an existing name: where append is impossible it takes an index.
+    const policy: ExistingFilePolicy =
+      number > 1 && configured === 'append' && !supportsAppend(encoder) ? 'new-index' : configured;
+    const file = await openPart({
+      template: this.options.fileName,
+      context: {
+        date,
+        extension: encoder.extension,
+        ...(this.options.serverName === undefined ? {} : { serverName: this.options.serverName }),
+        ...(this.options.timeZone === undefined ? {} : { timeZone: this.options.timeZone }),
+        ...(this.options.homeDir === undefined ? {} : { homeDir: this.options.homeDir }),
+      },
+      policy,
+      encoder,
+      avoid: this.usedPaths,
+    }).catch((thrown: unknown) => toAppError(thrown, 'RECORDER_OPEN_FAILED', 'Cannot open the recording file.'));
+    if (isAppError(file)) {
+      release();
+      return file;
+    }
+    return { encoder, file };
   }
 
   /** The recording stops on its own: report once, finalize what exists. */
