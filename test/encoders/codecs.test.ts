@@ -11,6 +11,9 @@ import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { parseAdtsHeader, parseMp3Header } from '../../main/engine/audio/encoders/mpeg-frames';
 import { OggPageSplitter, pageCrcIsValid, HEADER_BOS, HEADER_EOS } from '../../main/engine/audio/encoders/ogg-page';
 import { quantize } from '../../main/engine/audio/encoders/pcm';
+import { FrameLedger } from '../../main/engine/audio/encoders/frame-ledger';
+import { VorbisRepager } from '../../main/engine/audio/encoders/vorbis-pages';
+import { createOggEncoder } from 'wasm-media-encoders';
 import {
   TONE_RMS_DB,
   TempDir,
@@ -116,6 +119,22 @@ describe('MP3 (LAME wasm)', () => {
 });
 
 describe('Ogg Vorbis (libvorbis wasm)', () => {
+  it('re-pages silence into ~100 ms pages with granules that agree with libvorbis', async () => {
+    const rate = 44100;
+    const ledger = new FrameLedger();
+    const repager = new VorbisRepager(ledger, rate);
+    const lib = await createOggEncoder();
+    lib.configure({ channels: 2, sampleRate: rate, vbrQuality: 4 });
+    const silence = [new Float32Array(rate * 10), new Float32Array(rate * 10)];
+    ledger.addInput(rate * 10);
+    const chunks = [...repager.push(lib.encode(silence)), ...repager.push(lib.finalize(), true)];
+    expect(repager.granuleMismatches).toBe(0);
+    const pages = expectWholePages(chunks);
+    expect(pages.length).toBeGreaterThan(80); // libogg alone writes 2 audio pages for this
+    expect(pages[pages.length - 1]!.granule).toBe(BigInt(rate * 10));
+    expect(totalFrames(chunks)).toBe(rate * 10);
+  });
+
   it('whole pages, header pages first, exact length after granule trimming', async () => {
     const rate = 44100;
     const input = sine(SECONDS, rate);
@@ -127,6 +146,13 @@ describe('Ogg Vorbis (libvorbis wasm)', () => {
     const pages = expectWholePages(chunks);
     expect(pages[pages.length - 1]!.granule).toBe(BigInt(input.length / 2));
     expect(totalFrames(chunks)).toBe(input.length / 2);
+    // Re-paged: a page at least every ~100 ms (+ one packet), even for this very compressible tone.
+    let previous = 0n;
+    for (const p of pages.slice(2)) {
+      expect(p.granule).toBeGreaterThan(previous);
+      expect(p.granule - previous).toBeLessThanOrEqual(4410n + 2048n);
+      previous = p.granule;
+    }
     const file = tmp.file('tone.ogg');
     writeChunks(file, chunks);
     const decoded = decode(file, rate);

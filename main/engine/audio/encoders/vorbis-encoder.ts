@@ -1,10 +1,13 @@
-/** Ogg Vorbis through libvorbis in WebAssembly (wasm-media-encoders), cut into whole pages. */
+/**
+ * Ogg Vorbis through libvorbis in WebAssembly (wasm-media-encoders), re-paged so a page holds
+ * at most ~100 ms (see vorbis-pages.ts).
+ */
 import { createOggEncoder } from 'wasm-media-encoders';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
 import type { VorbisSettings } from './encoder-settings';
 import { FrameLedger } from './frame-ledger';
-import { OggChunker } from './ogg-chunks';
+import { VorbisRepager } from './vorbis-pages';
 import { deinterleave, wholeFrames } from './pcm';
 
 /** Nominal bitrate (kbps, 44.1 kHz stereo) of oggenc -q -1 .. -q 10. */
@@ -36,7 +39,7 @@ export async function createVorbis(settings: VorbisSettings, input: AudioFormat)
   });
   const format: AudioFormat = { sampleRate: input.sampleRate, channels };
   const ledger = new FrameLedger();
-  const chunker = new OggChunker(ledger);
+  const chunker = new VorbisRepager(ledger, input.sampleRate);
   // The three header packets are ready at once: hand them out before the first audio.
   let pending: EncodedChunk[] = chunker.push(vorbis.encode(Array.from({ length: channels }, () => new Float32Array(0))));
 
