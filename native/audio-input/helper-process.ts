@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { HelperReply, HelperRequest } from './helper-protocol';
 
 export interface HelperCommand {
@@ -17,8 +18,13 @@ export function defaultHelperCommand(): HelperCommand | null {
   const built = join(__dirname, 'audio-input-helper.js');
   if (existsSync(built)) return { entry: built, execArgv: [] };
   const source = join(__dirname, 'capture-helper.ts');
-  if (existsSync(source)) return { entry: source, execArgv: ['--import', 'tsx'] };
-  return null;
+  if (!existsSync(source)) return null;
+  // tsx resolved from here, not from the working directory (the engine's may be anywhere).
+  try {
+    return { entry: source, execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+  } catch {
+    return null;
+  }
 }
 
 export interface HelperHandlers {
