@@ -166,19 +166,21 @@ export class Recorder {
     while (done < frames && this.state === 'recording') {
       const untilSplit = this.nextSplitAt === undefined ? Infinity : this.nextSplitAt - this.framesIn;
       const take = Math.min(frames - done, untilSplit);
+      // The next part starts with its first frame: a recording that ends on a split leaves no empty file.
+      if (this.current === undefined && take > 0) this.current = this.newPart();
       if (!drop) this.current?.feed(samples.subarray(done * this.channels, (done + take) * this.channels));
       done += take;
       this.framesIn += take;
       if (this.framesIn === this.nextSplitAt) {
         this.nextSplitAt += this.intervalFrames!;
-        this.rotate();
+        this.endPart();
       }
     }
   }
 
   /** Ends the current part after the last frame written and starts the next (BUTT "split now"). */
   splitNow(): void {
-    if (this.state === 'recording') this.rotate();
+    if (this.state === 'recording') this.endPart();
   }
 
   /** Finalizes every part (flush, header patches, fsync, close). Safe to call more than once. */
@@ -219,9 +221,10 @@ export class Recorder {
     return this.options.now?.() ?? new Date();
   }
 
-  private rotate(): void {
+  /** Finalizes the current part now; the next one opens when the next frame arrives. */
+  private endPart(): void {
     const previous = this.current;
-    this.current = this.newPart();
+    this.current = undefined;
     void previous?.finish();
   }
 

@@ -1,0 +1,214 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AudioFormat } from '../../main/engine/audio/audio-format';
+import { ResourceRegistry } from '../../main/engine/resource-registry';
+import { Recorder, type RecorderEvent } from '../../main/engine/recorder/recorder';
+import { WavEncoder } from '../../main/engine/recorder/wav-encoder';
+import { decode, expectedS32, firstDifference, makeTempDir, probe, testSignal } from './helpers';
+import { RawTestEncoder } from './raw-test-encoder';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const clean of cleanups.splice(0).reverse()) clean();
+});
+
+function tempDir(): string {
+  const temp = makeTempDir('fail');
+  cleanups.push(temp.remove);
+  return temp.dir;
+}
+
+/** Collects anything that escapes to the process while `run` executes. */
+async function noEscapes(run: () => Promise<void>): Promise<unknown[]> {
+  const escaped: unknown[] = [];
+  const onError = (error: unknown): void => void escaped.push(error);
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  try {
+    await run();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let late rejections surface
+  } finally {
+    process.off('uncaughtException', onError);
+    process.off('unhandledRejection', onError);
+  }
+  return escaped;
+}
+
+const format: AudioFormat = { sampleRate: 48000, channels: 2 };
+const wav = (): WavEncoder => new WavEncoder({ format, sampleFormat: 'int16' });
+
+describe('recorder failures', () => {
+  it('disk full: stops with a clear error, the WAV is valid up to what fit, nothing escapes', async ({ skip }) => {
+    const dir = tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'pipe' });
+    } catch (error) {
+      const reason = `cannot mount a small tmpfs here (${String(error).split('\n')[0]})`;
+      console.log(`skipping the disk-full test: ${reason}`);
+      skip(reason);
+      return;
+    }
+    cleanups.push(() => execFileSync('umount', [dir]));
+
+    const events: RecorderEvent[] = [];
+    const blockFrames = 4800; // 100 ms
+    const signal = testSignal(100 * blockFrames, 2, 48000);
+    let blocks = 0;
+    let path = '';
+    let summaryError = '';
+    const escaped = await noEscapes(async () => {
+      const started = await Recorder.start({
+        format,
+        createEncoder: wav,
+        fileName: { folder: dir, fileName: 'full' },
+        existingFile: 'overwrite',
+        onEvent: (event) => events.push(event),
+      });
+      if (!started.ok) throw new Error(started.error.message);
+      const recorder = started.recorder;
+      path = recorder.currentPath;
+      // 256 KiB holds about 1.3 s: fill it (bounded: at most 10 s of audio).
+      for (; blocks < 100 && recorder.isRecording; blocks++) {
+        recorder.write(signal.subarray(blocks * blockFrames * 2, (blocks + 1) * blockFrames * 2));
+        await recorder.written();
+      }
+      recorder.write(signal.subarray(0, 100)); // after the failure: ignored, no throw
+      const summary = await recorder.stop();
+      summaryError = summary.error?.code ?? '';
+    });
+    expect(escaped).toEqual([]);
+    expect(blocks).toBeLessThan(100);
+    const failed = events.find((event) => event.type === 'failed');
+    expect(failed?.type === 'failed' && failed.error.code).toBe('RECORDER_DISK_FULL');
+    expect(failed?.type === 'failed' && failed.error.message).toMatch(/The disk is full: recording to ".*full\.wav" stopped/);
+    expect(summaryError).toBe('RECORDER_DISK_FULL');
+    expect(events.filter((event) => event.type === 'failed')).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe('stopped');
+
+    const size = statSync(path).size;
+    const header = new WavEncoder({ format, sampleFormat: 'int16' }).headerBytes;
+    const framesInFile = Math.floor((size - header) / 4);
+    expect(framesInFile).toBeGreaterThan(48000); // well over a second made it
+    console.log(`disk full: ${size} bytes on a 256 KiB tmpfs, ${(framesInFile / 48000).toFixed(3)} s of audio kept, ${blocks} blocks offered`);
+    const stream = probe(path).streams[0]!;
+    expect(stream.duration_ts).toBe(framesInFile);
+    const decoded = decode(path);
+    expect(decoded.length).toBe(framesInFile * 2);
+    expect(firstDifference(decoded, expectedS32(signal.subarray(0, framesInFile * 2), 16))).toBe(-1);
+  });
+
+  it('when the disk falls behind, input is dropped before encoding, counted and reported once per episode', async () => {
+    const dir = tempDir();
+    const events: RecorderEvent[] = [];
+    const started = await Recorder.start({
+      format,
+      createEncoder: wav,
+      fileName: { folder: dir, fileName: 'slow' },
+      existingFile: 'overwrite',
+      maxQueuedBytes: 1, // anything still waiting for the disk counts as "behind"
+      onEvent: (event) => events.push(event),
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    const recorder = started.recorder;
+    const block = (n: number): Float32Array => testSignal(1000, 2, 48000, n * 1000);
+    // A synchronous burst: the first block is still being written when the others arrive.
+    for (let n = 0; n < 10; n++) recorder.write(block(n));
+    expect(recorder.stats.droppedFrames).toBe(9000);
+    await recorder.written();
+    recorder.write(block(10)); // the disk caught up: accepted again
+    const summary = await recorder.stop();
+    expect(summary.droppedFrames).toBe(9000);
+    expect(summary.frames).toBe(2000);
+    const overflows = events.filter((event) => event.type === 'overflow');
+    expect(overflows).toHaveLength(1);
+    expect(overflows[0]!.type === 'overflow' && overflows[0]!.warning.code).toBe('RECORDER_OVERFLOW');
+    const expected = new Float32Array(4000);
+    expected.set(block(0));
+    expected.set(block(10), 2000);
+    expect(firstDifference(decode(summary.parts[0]!.path), expectedS32(expected, 16))).toBe(-1);
+  });
+
+  it('an encoder that throws stops the recording with an error; what was encoded stays', async () => {
+    const dir = tempDir();
+    const events: RecorderEvent[] = [];
+    const encoders: RawTestEncoder[] = [];
+    const escaped = await noEscapes(async () => {
+      const started = await Recorder.start({
+        format,
+        createEncoder: () => {
+          const encoder = new RawTestEncoder(format, 3000);
+          encoders.push(encoder);
+          return encoder;
+        },
+        fileName: { folder: dir, fileName: 'broken' },
+        existingFile: 'overwrite',
+        onEvent: (event) => events.push(event),
+      });
+      if (!started.ok) throw new Error(started.error.message);
+      for (let n = 0; n < 6; n++) started.recorder.write(testSignal(1000, 2, 48000, n * 1000));
+      const summary = await started.recorder.stop();
+      expect(summary.error?.code).toBe('RECORDER_ENCODER_FAILED');
+    });
+    expect(escaped).toEqual([]);
+    expect(events.map((event) => event.type)).toEqual(['part-opened', 'failed', 'part-closed', 'stopped']);
+    expect(statSync(join(dir, 'broken.raw')).size).toBe(3000 * 4);
+    expect(encoders.map((encoder) => encoder.closed)).toEqual([1]);
+  });
+
+  it('a file that cannot be opened is a start error, not an exception', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const started = await Recorder.start({
+      format,
+      createEncoder: wav,
+      fileName: { folder: join(dir, 'not-a-folder', 'sub'), fileName: 'x' },
+      existingFile: 'overwrite',
+    });
+    expect(started.ok).toBe(false);
+    if (!started.ok) {
+      expect(started.error.code).toBe('RECORDER_OPEN_FAILED');
+      expect(started.error.message).toContain('not-a-folder');
+    }
+    const badName = await Recorder.start({ format, createEncoder: wav, fileName: { folder: dir, fileName: 'rec_%c' }, existingFile: 'overwrite' });
+    expect(badName.ok ? '' : badName.error.code).toBe('RECORDER_FILE_NAME');
+  });
+
+  it('the header is valid while recording (ffprobe mid-recording sees what was written)', async () => {
+    const dir = tempDir();
+    const started = await Recorder.start({ format, createEncoder: wav, fileName: { folder: dir, fileName: 'live' }, existingFile: 'overwrite' });
+    if (!started.ok) throw new Error(started.error.message);
+    const recorder = started.recorder;
+    for (let n = 0; n < 5; n++) recorder.write(testSignal(4800, 2, 48000, n * 4800));
+    await recorder.written();
+    expect(probe(recorder.currentPath).streams[0]!.duration_ts).toBe(24000);
+    recorder.write(testSignal(4800, 2, 48000, 24000));
+    await recorder.written();
+    expect(probe(recorder.currentPath).streams[0]!.duration_ts).toBe(28800);
+    await recorder.stop();
+  });
+
+  it('registers with the resource registry and is closed (finalized) by a shutdown', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'rec'));
+    const registry = new ResourceRegistry();
+    const started = await Recorder.start({
+      format,
+      createEncoder: wav,
+      fileName: { folder: join(dir, 'rec'), fileName: 'shutdown' },
+      existingFile: 'overwrite',
+      registry,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    expect(registry.list().map((entry) => [entry.stage, entry.kind, entry.label])).toEqual([
+      ['recorder', 'file', `recording ${join(dir, 'rec', 'shutdown.wav')}`],
+    ]);
+    started.recorder.write(testSignal(12000, 2, 48000));
+    const results = await registry.closeAll(2000);
+    expect(results.map((result) => result.outcome)).toEqual(['closed']);
+    expect(started.recorder.isRecording).toBe(false);
+    expect(registry.list()).toEqual([]);
+    expect(probe(join(dir, 'rec', 'shutdown.wav')).streams[0]!.duration_ts).toBe(12000);
+  });
+});
