@@ -1,6 +1,6 @@
 /** Shared helpers for the recorder tests: a known signal, an independent quantizer, ffmpeg. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -84,4 +84,29 @@ export function feedInBlocks(signal: Float32Array, channels: number, blockFrames
   for (let at = 0; at < frames; at += blockFrames) {
     write(signal.subarray(at * channels, Math.min(frames, at + blockFrames) * channels));
   }
+}
+
+/**
+ * The sizes a WAV header claims, read independently of the encoder. ffmpeg reads a WAV whose
+ * sizes are 0 to its end, so tests that must see the header itself check these.
+ */
+export function wavHeaderSizes(path: string): { riffSize: number; dataSize: number; dataStart: number; fileSize: number } {
+  const file = readFileSync(path);
+  if (file.subarray(0, 4).toString('latin1') !== 'RIFF') throw new Error(`${path}: not a RIFF file`);
+  let at = 12;
+  while (at + 8 <= file.length) {
+    const id = file.subarray(at, at + 4).toString('latin1');
+    const size = file.readUInt32LE(at + 4);
+    if (id === 'data') return { riffSize: file.readUInt32LE(4), dataSize: size, dataStart: at + 8, fileSize: file.length };
+    at += 8 + size + (size % 2);
+  }
+  throw new Error(`${path}: no data chunk`);
+}
+
+/** Frame count as Python's strict `wave` module reads it from the header (plain PCM files). */
+export function pythonWaveFrames(path: string): number {
+  const out = execFileSync('python3', ['-c', 'import sys, wave\nwith wave.open(sys.argv[1]) as w: print(w.getnframes())', path], {
+    encoding: 'utf8',
+  });
+  return Number(out.trim());
 }

@@ -6,7 +6,7 @@ import type { AudioFormat } from '../../main/engine/audio/audio-format';
 import { ResourceRegistry } from '../../main/engine/resource-registry';
 import { Recorder, type RecorderEvent } from '../../main/engine/recorder/recorder';
 import { WavEncoder } from '../../main/engine/recorder/wav-encoder';
-import { decode, expectedS32, firstDifference, makeTempDir, probe, testSignal } from './helpers';
+import { decode, expectedS32, firstDifference, makeTempDir, probe, pythonWaveFrames, testSignal, wavHeaderSizes } from './helpers';
 import { RawTestEncoder } from './raw-test-encoder';
 
 const cleanups: (() => void)[] = [];
@@ -94,6 +94,8 @@ describe('recorder failures', () => {
     console.log(`disk full: ${size} bytes on a 256 KiB tmpfs, ${(framesInFile / 48000).toFixed(3)} s of audio kept, ${blocks} blocks offered`);
     const stream = probe(path).streams[0]!;
     expect(stream.duration_ts).toBe(framesInFile);
+    expect(wavHeaderSizes(path).dataSize).toBe(framesInFile * 4);
+    expect(pythonWaveFrames(path)).toBe(framesInFile);
     const decoded = decode(path);
     expect(decoded.length).toBe(framesInFile * 2);
     expect(firstDifference(decoded, expectedS32(signal.subarray(0, framesInFile * 2), 16))).toBe(-1);
@@ -183,9 +185,11 @@ describe('recorder failures', () => {
     for (let n = 0; n < 5; n++) recorder.write(testSignal(4800, 2, 48000, n * 4800));
     await recorder.written();
     expect(probe(recorder.currentPath).streams[0]!.duration_ts).toBe(24000);
+    expect(wavHeaderSizes(recorder.currentPath).dataSize).toBe(24000 * 4);
     recorder.write(testSignal(4800, 2, 48000, 24000));
     await recorder.written();
-    expect(probe(recorder.currentPath).streams[0]!.duration_ts).toBe(28800);
+    expect(pythonWaveFrames(recorder.currentPath)).toBe(28800);
+    expect(wavHeaderSizes(recorder.currentPath).dataSize).toBe(28800 * 4);
     await recorder.stop();
   });
 
