@@ -6,6 +6,9 @@ import react from '@vitejs/plugin-react';
 //   index  - the Electron app (the only entry that may import 'electron')
 //   launch - `npm start`: picks Electron or headless, runs the headless host under plain Node
 //   engine - the engine process, forked by either host
+//   record-worker - the recording thread inside the engine
+//   audio-input-helper - the process that holds naudiodon (a stalled sound server blocks it,
+//                        never the engine)
 export default defineConfig({
   main: {
     build: {
@@ -15,6 +18,8 @@ export default defineConfig({
           index: resolve(__dirname, 'main/app/electron-main.ts'),
           launch: resolve(__dirname, 'main/launch.ts'),
           engine: resolve(__dirname, 'main/engine/engine-main.ts'),
+          'record-worker': resolve(__dirname, 'main/engine/recorder/record-worker.ts'),
+          'audio-input-helper': resolve(__dirname, 'native/audio-input/capture-helper.ts'),
         },
       },
     },

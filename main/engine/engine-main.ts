@@ -19,7 +19,7 @@ const SIGTERM_DEADLINE_MS = 400;
 
 const link = connectToHost();
 const hostPid = Number(process.env.AIRTIGHT_HOST_PID ?? process.ppid);
-const service = new EngineService(link, { diagnostics: process.env.AIRTIGHT_ENGINE_DIAGNOSTICS === '1' });
+const service = new EngineService(link, { diagnostics: process.env.AIRTIGHT_ENGINE_DIAGNOSTICS === '1', workerDir: __dirname });
 
 async function stopAndExit(reason: string, deadlineMs: number, code: number): Promise<void> {
   const report = await service.shutdown(reason, 'fast', deadlineMs);

@@ -14,6 +14,8 @@ import { appError, toAppError, type AppError } from '../shared/errors';
 import type { HostLink } from './transport';
 import { ResourceRegistry } from './resource-registry';
 import { FaultSwitch, openDiagnosticResources } from './diagnostics';
+import { AudioService } from './audio/audio-service';
+import { listDevices } from '../../native/audio-input';
 
 type Handlers = { [M in EngineMethod]: (params: EngineParams<M>) => Promise<EngineResult<M>> | EngineResult<M> };
 
@@ -27,10 +29,24 @@ export class EngineService {
   finished = false;
   private readonly beforeShutdown: (() => void)[] = [];
 
+  readonly audio: AudioService;
+
   constructor(
     private readonly link: HostLink,
-    private readonly options: { diagnostics: boolean },
-  ) {}
+    private readonly options: { diagnostics: boolean; workerDir: string },
+  ) {
+    this.audio = new AudioService(
+      this.registry,
+      {
+        meters: (data) => void this.link.send(eventMessage('audio.meters', data)),
+        source: (data) => void this.link.send(eventMessage('audio.source', data)),
+        signal: (data) => void this.link.send(eventMessage('audio.signal', data)),
+        recorder: (data) => void this.link.send(eventMessage('recorder.status', data)),
+        log: (level, message, error) => this.log(level, message, error),
+      },
+      options.workerDir,
+    );
+  }
 
   /** Timers and watchers that must stop before resources close (they might open new ones). */
   onShutdownStart(stop: () => void): void {
@@ -113,6 +129,23 @@ export class EngineService {
       if (this.faults.has('hang-on-shutdown') || this.faults.has('ignore-sigterm')) return NO_REPLY as never;
       return this.shutdown(reason, profile, deadlineMs);
     },
+    'audio.devices': async ({ probeRates }) => {
+      const listed = await listDevices({ probeRates: probeRates ?? false });
+      if ('error' in listed) throw listed.error;
+      return { devices: listed.devices };
+    },
+    'audio.configure': (settings) => this.audio.configure(settings),
+    'audio.status': () => {
+      const format = this.audio.format;
+      const source = this.audio.sourceDescription;
+      return { ...(format ? { format } : {}), ...(source ? { source } : {}), recording: this.audio.recordingStatus() };
+    },
+    'recorder.start': () => this.audio.startRecording(),
+    'recorder.split': () => {
+      this.audio.splitRecording();
+      return { requested: true as const };
+    },
+    'recorder.stop': () => this.audio.stopRecording(),
     'diagnostics.open': async (params) => {
       this.requireDiagnostics();
       const opened = await openDiagnosticResources(this.registry, params);

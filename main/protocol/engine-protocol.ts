@@ -5,6 +5,7 @@
  * answers `engine.hello` with another version.
  */
 import { z } from 'zod';
+import { AudioSettingsSchema } from '../settings/audio-settings-schema';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -114,6 +115,42 @@ export const EngineFaultSchema = z.enum([
 ]);
 export type EngineFault = z.infer<typeof EngineFaultSchema>;
 
+const AudioFormatSchema = z.object({ sampleRate: z.number(), channels: z.number() });
+
+export const AudioDeviceSchema = z.object({
+  name: z.string(),
+  hostApi: z.string(),
+  maxInputChannels: z.number(),
+  defaultSampleRate: z.number(),
+  sampleRates: z.array(z.number()),
+  isDefault: z.boolean(),
+});
+
+const PartSummarySchema = z.object({
+  path: z.string(),
+  frames: z.number(),
+  bytes: z.number(),
+  durationSeconds: z.number(),
+  appended: z.boolean(),
+  error: AppErrorSchema.optional(),
+});
+export const RecordingSummarySchema = z.object({
+  parts: z.array(PartSummarySchema),
+  frames: z.number(),
+  bytes: z.number(),
+  durationSeconds: z.number(),
+  droppedFrames: z.number(),
+  error: AppErrorSchema.optional(),
+});
+
+const ChannelMeterSchema = z.object({ peakDb: z.number(), peakHoldDb: z.number(), rmsDb: z.number() });
+export const MeterSnapshotSchema = z.object({
+  frames: z.number(),
+  channels: z.array(ChannelMeterSchema),
+  momentaryLufs: z.number(),
+  shortTermLufs: z.number(),
+});
+
 /** Each request: its params schema and its result schema. */
 export const engineRequests = {
   'engine.hello': {
@@ -127,6 +164,39 @@ export const engineRequests = {
   'engine.shutdown': {
     params: z.object({ reason: z.string(), profile: ShutdownProfileSchema, deadlineMs: z.number().positive() }),
     result: EngineShutdownReportSchema,
+  },
+  'audio.devices': {
+    params: z.object({ probeRates: z.boolean().optional() }),
+    result: z.object({ devices: z.array(AudioDeviceSchema) }),
+  },
+  'audio.configure': {
+    params: AudioSettingsSchema,
+    result: z.object({ source: z.string(), format: AudioFormatSchema, warnings: z.array(AppErrorSchema) }),
+  },
+  'audio.status': {
+    params: z.object({}),
+    result: z.object({
+      source: z.string().optional(),
+      format: AudioFormatSchema.optional(),
+      recording: z.object({
+        recording: z.boolean(),
+        path: z.string().optional(),
+        framesPosted: z.number(),
+        droppedFrames: z.number(),
+      }),
+    }),
+  },
+  'recorder.start': {
+    params: z.object({}),
+    result: z.object({ path: z.string() }),
+  },
+  'recorder.split': {
+    params: z.object({}),
+    result: z.object({ requested: z.literal(true) }),
+  },
+  'recorder.stop': {
+    params: z.object({}),
+    result: RecordingSummarySchema,
   },
   'diagnostics.open': {
     params: DiagnosticsOpenSchema,
@@ -157,6 +227,20 @@ export const engineEvents = {
    * the whole process group) and is about to exit; the report the host would have asked for.
    */
   'engine.stopped': z.object({ report: EngineShutdownReportSchema }),
+  /** Input meters at 20 Hz while a source runs. */
+  'audio.meters': z.object({ input: MeterSnapshotSchema }),
+  'audio.source': z.object({
+    state: z.enum(['running', 'device-lost', 'device-restored', 'stopped']),
+    description: z.string(),
+    error: AppErrorSchema.optional(),
+  }),
+  /** BUTT's signal/silence detection (present above, absent below -50 dBFS by default). */
+  'audio.signal': z.object({ state: z.enum(['unknown', 'present', 'absent']) }),
+  'recorder.status': z.union([
+    z.object({ state: z.enum(['recording', 'split']), path: z.string() }),
+    z.object({ state: z.enum(['warning', 'failed']), error: AppErrorSchema }),
+    z.object({ state: z.literal('stopped'), summary: RecordingSummarySchema }),
+  ]),
 } as const;
 
 export type EngineEventName = keyof typeof engineEvents;

@@ -3,6 +3,7 @@
  * every section has defaults so an older file still loads.
  */
 import { z } from 'zod';
+import { AudioSettingsSchema } from './audio-settings-schema';
 
 export const SETTINGS_VERSION = 1;
 
@@ -14,6 +15,7 @@ export const SettingsSchema = z.object({
       startMinimized: z.boolean().default(false),
     })
     .prefault({}),
+  audio: AudioSettingsSchema.prefault({}),
   window: z
     .object({ width: z.number().int().min(320), height: z.number().int().min(240), x: z.number().int().optional(), y: z.number().int().optional() })
     .optional(),

@@ -1,0 +1,264 @@
+/**
+ * The engine's audio: one input source, meters and signal detection on what it delivers,
+ * and the record path (DSP, then a recording thread). Runs on the engine's main thread but
+ * does only light per-block work there; encoding and file I/O live in worker threads.
+ * Everything it opens is registered, so a shutdown closes input first and finalizes the
+ * recording before the workers are joined.
+ */
+import { join } from 'node:path';
+import type { AppError } from '../../shared/errors';
+import { appError } from '../../shared/errors';
+import type { AudioSettings } from '../../settings/audio-settings-schema';
+import type { ResourceHandle, ResourceRegistry } from '../resource-registry';
+import type { AudioBlock, AudioFormat } from './audio-format';
+import { frameCount } from './audio-format';
+import { PathChain } from './dsp/path-chain';
+import { Meters, type MeterSnapshot } from './dsp/meters';
+import { SignalDetector, type SignalState } from './dsp/signal-detector';
+import { startInputSource, type AudioSource, type SourceStatus } from './sources';
+import { WorkerLane } from './worker-lane';
+import type { RecordJob, RecordWorkerCommand, RecordWorkerEvent } from '../recorder/record-worker';
+import type { RecordingSummary } from '../recorder/recorder';
+
+/** Meters reach the host at 20 Hz: often enough for a VU, no per-sample IPC. */
+const METER_INTERVAL_MS = 50;
+/** Audio allowed in flight to the recording thread before blocks are dropped and counted. */
+const RECORD_QUEUE_SECONDS = 10;
+const SOURCE_STOP_MS = 1500;
+
+export interface AudioEvents {
+  meters(snapshot: { input: MeterSnapshot }): void;
+  source(status: { state: 'running' | 'device-lost' | 'device-restored' | 'stopped'; description: string; error?: AppError }): void;
+  signal(state: { state: SignalState }): void;
+  recorder(event: RecorderStatusEvent): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, error?: AppError): void;
+}
+
+export type RecorderStatusEvent =
+  | { state: 'recording'; path: string }
+  | { state: 'split'; path: string }
+  | { state: 'warning'; error: AppError }
+  | { state: 'failed'; error: AppError }
+  | { state: 'stopped'; summary: RecordingSummary };
+
+export interface RecordingStatus {
+  recording: boolean;
+  path?: string;
+  framesPosted: number;
+  droppedFrames: number;
+}
+
+interface Recording {
+  lane: WorkerLane<RecordWorkerCommand, RecordWorkerEvent>;
+  handle: ResourceHandle;
+  path?: string;
+  stopped: Promise<RecordingSummary | undefined>;
+}
+
+export class AudioService {
+  private settings: AudioSettings | undefined;
+  private source: AudioSource | undefined;
+  private sourceHandle: ResourceHandle | undefined;
+  private meters: Meters | undefined;
+  private detector: SignalDetector | undefined;
+  private recordChain: PathChain | undefined;
+  private recording: Recording | undefined;
+  private meterTimer: NodeJS.Timeout | undefined;
+  private meterHandle: ResourceHandle | undefined;
+  private scratch = new Float32Array(0);
+
+  constructor(
+    private readonly registry: ResourceRegistry,
+    private readonly events: AudioEvents,
+    private readonly workerDir: string,
+  ) {}
+
+  get format(): AudioFormat | undefined {
+    return this.source?.format;
+  }
+
+  get sourceDescription(): string | undefined {
+    return this.source?.description;
+  }
+
+  /** Applies settings; restarts the input only when its own settings changed. */
+  async configure(settings: AudioSettings): Promise<{ source: string; format: AudioFormat; warnings: AppError[] }> {
+    const inputChanged = JSON.stringify(settings.input) !== JSON.stringify(this.settings?.input);
+    this.settings = settings;
+    const warnings: AppError[] = [];
+    if (inputChanged || !this.source) {
+      if (this.recording) {
+        throw appError('AUDIO_BUSY', 'Stop the recording before changing the audio input.');
+      }
+      await this.stopSource();
+      const started = await startInputSource(settings.input);
+      warnings.push(...started.warnings);
+      this.attachSource(started.source);
+    }
+    const format = this.source!.format;
+    if (this.recordChain) this.recordChain.configure(settings.dsp.record, settings.dsp.masterGainDb);
+    else this.recordChain = new PathChain(format, settings.dsp.record, settings.dsp.masterGainDb);
+    for (const warning of warnings) this.events.log('warn', warning.message, warning);
+    return { source: this.source!.description, format, warnings };
+  }
+
+  async startRecording(): Promise<{ path: string }> {
+    if (!this.source || !this.settings) throw appError('AUDIO_NOT_CONFIGURED', 'The audio input is not configured yet.');
+    if (this.recording) throw appError('RECORDER_BUSY', `Already recording to ${this.recording.path ?? 'a file'}.`);
+    const job: RecordJob = { format: this.source.format, settings: this.settings.record };
+    let resolveStart!: (result: { path: string } | AppError) => void;
+    const startResult = new Promise<{ path: string } | AppError>((resolve) => (resolveStart = resolve));
+    let resolveStopped!: (summary: RecordingSummary | undefined) => void;
+    const stopped = new Promise<RecordingSummary | undefined>((resolve) => (resolveStopped = resolve));
+    const maxFrames = this.source.format.sampleRate * RECORD_QUEUE_SECONDS;
+    const lane = new WorkerLane<RecordWorkerCommand, RecordWorkerEvent>(
+      join(this.workerDir, 'record-worker.js'),
+      job,
+      maxFrames,
+      (event) => this.onRecorderEvent(event, resolveStart, resolveStopped),
+      (error) => {
+        const failure = appError('RECORDER_THREAD_FAILED', 'The recording thread failed', error.message);
+        resolveStart(failure);
+        this.events.recorder({ state: 'failed', error: failure });
+      },
+    );
+    const handle = this.registry.register({ kind: 'file', stage: 'recorder', label: 'recording' }, async (signal) => {
+      const how = await lane.stop(signal);
+      if (how === 'terminated') throw new Error('the recording thread had to be terminated');
+    });
+    const recording: Recording = { lane, handle, stopped };
+    this.recording = recording;
+    const result = await startResult;
+    if ('code' in result) {
+      await lane.stop(AbortSignal.timeout(2000));
+      handle.release();
+      this.recording = undefined;
+      throw result;
+    }
+    recording.path = result.path;
+    return result;
+  }
+
+  splitRecording(): void {
+    if (!this.recording) throw appError('RECORDER_IDLE', 'Not recording.');
+    this.recording.lane.command({ type: 'split' });
+  }
+
+  async stopRecording(): Promise<RecordingSummary> {
+    const recording = this.recording;
+    if (!recording) throw appError('RECORDER_IDLE', 'Not recording.');
+    this.recording = undefined;
+    await recording.lane.stop(AbortSignal.timeout(10_000));
+    recording.handle.release();
+    const summary = await recording.stopped;
+    if (!summary) throw appError('RECORDER_NO_SUMMARY', 'The recording thread ended without a summary; the file may be incomplete.');
+    return summary;
+  }
+
+  recordingStatus(): RecordingStatus {
+    const stats = this.recording?.lane.snapshot();
+    return {
+      recording: this.recording !== undefined,
+      ...(this.recording?.path ? { path: this.recording.path } : {}),
+      framesPosted: stats?.postedFrames ?? 0,
+      droppedFrames: stats?.droppedFrames ?? 0,
+    };
+  }
+
+  private onRecorderEvent(
+    event: RecordWorkerEvent,
+    resolveStart: (result: { path: string } | AppError) => void,
+    resolveStopped: (summary: RecordingSummary | undefined) => void,
+  ): void {
+    switch (event.type) {
+      case 'part-opened':
+        resolveStart({ path: event.path });
+        if (event.part === 1) this.events.recorder({ state: 'recording', path: event.path });
+        else this.events.recorder({ state: 'split', path: event.path });
+        if (this.recording) this.recording.path = event.path;
+        return;
+      case 'start-failed':
+        resolveStart(event.error);
+        resolveStopped(undefined);
+        return;
+      case 'overflow':
+        this.events.recorder({ state: 'warning', error: event.warning });
+        return;
+      case 'failed':
+        this.events.recorder({ state: 'failed', error: event.error });
+        this.events.log('error', event.error.message, event.error);
+        return;
+      case 'stopped':
+        resolveStopped(event.summary);
+        this.events.recorder({ state: 'stopped', summary: event.summary });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private attachSource(source: AudioSource): void {
+    this.source = source;
+    const { sampleRate, channels } = source.format;
+    this.meters = new Meters(sampleRate, channels);
+    this.detector = new SignalDetector(sampleRate, channels);
+    source.onBlock((block) => this.onBlock(block));
+    source.onStatus((status) => this.onSourceStatus(status, source.description));
+    this.sourceHandle = this.registry.register(
+      { kind: 'audio-device', stage: 'audio-input', label: `audio input: ${source.description}` },
+      async () => {
+        const report = await source.stop(SOURCE_STOP_MS);
+        if (report.outcome === 'timed-out') throw new Error(`the device did not confirm its close within ${SOURCE_STOP_MS} ms; its helper was killed`);
+      },
+    );
+    this.meterTimer = setInterval(() => {
+      if (this.meters) this.events.meters({ input: this.meters.snapshot() });
+    }, METER_INTERVAL_MS);
+    this.meterHandle = this.registry.register({ kind: 'timer', stage: 'timers', label: 'meter publisher' }, async () => {
+      clearInterval(this.meterTimer);
+    });
+    this.events.source({ state: 'running', description: source.description });
+  }
+
+  private async stopSource(): Promise<void> {
+    const source = this.source;
+    if (!source) return;
+    this.source = undefined;
+    clearInterval(this.meterTimer);
+    this.meterHandle?.release();
+    const report = await source.stop(SOURCE_STOP_MS);
+    this.sourceHandle?.release();
+    this.events.source({ state: 'stopped', description: source.description, ...(report.outcome === 'timed-out' ? { error: appError('AUDIO_CLOSE_TIMEOUT', 'The audio device did not close in time; its helper was stopped.') } : {}) });
+  }
+
+  private onBlock(block: AudioBlock): void {
+    this.meters?.process(block.samples);
+    for (const transition of this.detector?.process(block.samples) ?? []) this.events.signal({ state: transition.state });
+    const recording = this.recording;
+    if (recording && this.recordChain) {
+      if (this.scratch.length !== block.samples.length) this.scratch = new Float32Array(block.samples.length);
+      this.scratch.set(block.samples);
+      this.recordChain.process(this.scratch);
+      recording.lane.postAudio(this.scratch, frameCount(block));
+    }
+  }
+
+  private onSourceStatus(status: SourceStatus, description: string): void {
+    switch (status.type) {
+      case 'warning':
+        this.events.log('warn', status.error.message, status.error);
+        return;
+      case 'device-lost':
+        this.events.source({ state: 'device-lost', description, error: status.error });
+        this.events.log('error', status.error.message, status.error);
+        return;
+      case 'device-restored':
+        this.events.source({ state: 'device-restored', description });
+        this.events.log('info', `Audio device "${status.device}" is back after ${Math.round(status.lostForMs)} ms.`);
+        return;
+      case 'log':
+        this.events.log('debug', status.line);
+        return;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The recording's own thread: resampling (when the codec wants another rate), encoding and
+ * file writing happen here, so neither a slow disk nor a costly codec can stall capture.
+ * It talks through a WorkerLane (main/engine/audio/worker-lane.ts): every audio block is
+ * acknowledged, and `stop` finalizes the file (flush, header patches, fsync) before exiting.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AudioFormat } from '../audio/audio-format';
+import { createResampler, type Resampler } from '../audio/dsp/resampler';
+import type { LaneReply } from '../audio/worker-lane';
+import type { RecordSettings } from '../../settings/audio-settings-schema';
+import { toAppError } from '../../shared/errors';
+import { Recorder, type RecorderEvent } from './recorder';
+import { recordEncoderFactory } from './record-encoder';
+
+export interface RecordJob {
+  format: AudioFormat;
+  settings: RecordSettings;
+  serverName?: string;
+}
+
+export type RecordWorkerEvent = RecorderEvent | { type: 'start-failed'; error: ReturnType<typeof toAppError> } | { type: 'started'; path: string };
+export type RecordWorkerCommand = { type: 'split' };
+
+type Incoming = { type: 'audio'; samples: Float32Array; frames: number } | { type: 'command'; command: RecordWorkerCommand } | { type: 'stop' };
+
+const port = parentPort!;
+const job = workerData as RecordJob;
+const post = (reply: LaneReply<RecordWorkerEvent>): void => port.postMessage(reply);
+
+async function main(): Promise<void> {
+  const factory = recordEncoderFactory(job.settings, job.format);
+  let resampler: Resampler | undefined;
+  if (factory.inputFormat.sampleRate !== job.format.sampleRate) {
+    const made = await createResampler(job.format.channels, job.format.sampleRate, factory.inputFormat.sampleRate);
+    if (!made.ok) return fail(made.error);
+    resampler = made.resampler;
+  }
+  const { settings } = job;
+  const started = await Recorder.start({
+    format: factory.inputFormat,
+    createEncoder: () => factory.create(),
+    fileName: { folder: settings.folder, fileName: settings.fileName },
+    existingFile: settings.existingFile,
+    ...(job.serverName ? { serverName: job.serverName } : {}),
+    ...(settings.splitMinutes > 0 ? { split: { everyMs: settings.splitMinutes * 60_000, syncToHour: settings.syncToHour } } : {}),
+    onEvent: (event) => post({ type: 'event', event }),
+  });
+  if (!started.ok) return fail(started.error);
+  const recorder = started.recorder;
+
+  port.on('message', (message: Incoming) => {
+    if (message.type === 'audio') {
+      recorder.write(resampler ? resampler.process(message.samples) : message.samples);
+      post({ type: 'ack', frames: message.frames });
+    } else if (message.type === 'command') {
+      if (message.command.type === 'split') recorder.splitNow();
+    } else {
+      void recorder.stop().then(() => {
+        resampler?.close();
+        port.close();
+      });
+    }
+  });
+}
+
+function fail(error: ReturnType<typeof toAppError>): void {
+  post({ type: 'event', event: { type: 'start-failed', error } });
+  // Accept the stop that will follow, then leave.
+  port.on('message', (message: Incoming) => {
+    if (message.type === 'stop') port.close();
+    else if (message.type === 'audio') post({ type: 'ack', frames: message.frames });
+  });
+}
+
+main().catch((error: unknown) => fail(toAppError(error, 'RECORDER_FAILED', 'The recorder could not start')));
