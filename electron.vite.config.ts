@@ -7,6 +7,7 @@ import react from '@vitejs/plugin-react';
 //   launch - `npm start`: picks Electron or headless, runs the headless host under plain Node
 //   engine - the engine process, forked by either host
 //   record-worker - the recording thread inside the engine
+//   encode-worker - a stream encoder thread inside the engine
 //   audio-input-helper - the process that holds naudiodon (a stalled sound server blocks it,
 //                        never the engine)
 export default defineConfig({
@@ -19,6 +20,7 @@ export default defineConfig({
           launch: resolve(__dirname, 'main/launch.ts'),
           engine: resolve(__dirname, 'main/engine/engine-main.ts'),
           'record-worker': resolve(__dirname, 'main/engine/recorder/record-worker.ts'),
+          'encode-worker': resolve(__dirname, 'main/engine/audio/encode-worker.ts'),
           'audio-input-helper': resolve(__dirname, 'native/audio-input/capture-helper.ts'),
         },
       },

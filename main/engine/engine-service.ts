@@ -146,9 +146,18 @@ export class EngineService {
       return { requested: true as const };
     },
     'recorder.stop': () => this.audio.stopRecording(),
-    'diagnostics.open': async (params) => {
+    'diagnostics.open': async ({ streamEncoder, ...params }) => {
       this.requireDiagnostics();
       const opened = await openDiagnosticResources(this.registry, params);
+      if (streamEncoder) {
+        let bytes = 0;
+        const subscription = this.audio.openStreamEncoder(streamEncoder, (chunks) => {
+          for (const chunk of chunks) bytes += chunk.bytes.length;
+        });
+        const mime = await subscription.mimeType;
+        if (typeof mime !== 'string') throw mime;
+        this.log('info', `Diagnostics: ${streamEncoder.codec} stream encoder running (${mime}); output counted (${bytes} bytes so far) and dropped`);
+      }
       void this.link.send(eventMessage('engine.resources', { resources: this.registry.list() }));
       return opened;
     },

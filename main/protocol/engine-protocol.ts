@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AudioSettingsSchema } from '../settings/audio-settings-schema';
+import { EncoderSettingsSchema } from '../engine/audio/encoders/encoder-settings';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -102,6 +103,8 @@ export const DiagnosticsOpenSchema = z.object({
   workerThread: z.boolean().optional(),
   childProcess: z.boolean().optional(),
   file: z.object({ path: z.string() }).optional(),
+  /** A stream encoder on the stream path whose output is counted and dropped (benchmarks). */
+  streamEncoder: EncoderSettingsSchema.optional(),
 });
 export type DiagnosticsOpen = z.infer<typeof DiagnosticsOpenSchema>;
 

@@ -19,11 +19,16 @@ import { startInputSource, type AudioSource, type SourceStatus } from './sources
 import { WorkerLane } from './worker-lane';
 import type { RecordJob, RecordWorkerCommand, RecordWorkerEvent } from '../recorder/record-worker';
 import type { RecordingSummary } from '../recorder/recorder';
+import type { EncodeJob, EncodeWorkerEvent } from './encode-worker';
+import type { EncodedChunk } from './encoder';
+import type { EncoderSettings } from './encoders/encoder-settings';
 
 /** Meters reach the host at 20 Hz: often enough for a VU, no per-sample IPC. */
 const METER_INTERVAL_MS = 50;
 /** Audio allowed in flight to the recording thread before blocks are dropped and counted. */
 const RECORD_QUEUE_SECONDS = 10;
+/** A stream encoder that falls this far behind drops audio (counted) rather than stall capture. */
+const STREAM_ENCODER_QUEUE_SECONDS = 2;
 const SOURCE_STOP_MS = 1500;
 
 export interface AudioEvents {
@@ -48,6 +53,22 @@ export interface RecordingStatus {
   droppedFrames: number;
 }
 
+/** One encoder thread, shared by every consumer that asked for the same settings. */
+interface StreamEncoder {
+  key: string;
+  lane: WorkerLane<never, EncodeWorkerEvent>;
+  handle: ResourceHandle;
+  consumers: Set<(chunks: EncodedChunk[]) => void>;
+  /** The MIME type once the encoder runs, or why it could not start. */
+  ready: Promise<string | AppError>;
+}
+
+export interface StreamEncoderSubscription {
+  readonly mimeType: Promise<string | AppError>;
+  stats(): { postedFrames: number; droppedFrames: number };
+  close(): Promise<void>;
+}
+
 interface Recording {
   lane: WorkerLane<RecordWorkerCommand, RecordWorkerEvent>;
   handle: ResourceHandle;
@@ -66,6 +87,8 @@ export class AudioService {
   private meterTimer: NodeJS.Timeout | undefined;
   private meterHandle: ResourceHandle | undefined;
   private scratch = new Float32Array(0);
+  private streamChain: PathChain | undefined;
+  private readonly streamEncoders = new Map<string, StreamEncoder>();
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -98,6 +121,8 @@ export class AudioService {
     const format = this.source!.format;
     if (this.recordChain) this.recordChain.configure(settings.dsp.record, settings.dsp.masterGainDb);
     else this.recordChain = new PathChain(format, settings.dsp.record, settings.dsp.masterGainDb);
+    if (this.streamChain) this.streamChain.configure(settings.dsp.stream, settings.dsp.masterGainDb);
+    else this.streamChain = new PathChain(format, settings.dsp.stream, settings.dsp.masterGainDb);
     for (const warning of warnings) this.events.log('warn', warning.message, warning);
     return { source: this.source!.description, format, warnings };
   }
@@ -137,6 +162,65 @@ export class AudioService {
     }
     recording.path = result.path;
     return result;
+  }
+
+  /**
+   * Encodes the stream path with `settings` and hands whole units to `onChunks` on this
+   * thread. Consumers with equal settings share one encoder thread (BUTT users run one BUTT
+   * per server for this).
+   */
+  openStreamEncoder(settings: EncoderSettings, onChunks: (chunks: EncodedChunk[]) => void): StreamEncoderSubscription {
+    if (!this.source) throw appError('AUDIO_NOT_CONFIGURED', 'The audio input is not configured yet.');
+    const key = JSON.stringify(settings);
+    let encoder = this.streamEncoders.get(key);
+    if (!encoder) encoder = this.startStreamEncoder(key, settings, this.source.format);
+    encoder.consumers.add(onChunks);
+    const shared = encoder;
+    return {
+      mimeType: shared.ready,
+      stats: () => {
+        const { postedFrames, droppedFrames } = shared.lane.snapshot();
+        return { postedFrames, droppedFrames };
+      },
+      close: async () => {
+        shared.consumers.delete(onChunks);
+        if (shared.consumers.size > 0) return;
+        this.streamEncoders.delete(shared.key);
+        await shared.lane.stop(AbortSignal.timeout(2000));
+        shared.handle.release();
+      },
+    };
+  }
+
+  private startStreamEncoder(key: string, settings: EncoderSettings, format: AudioFormat): StreamEncoder {
+    const job: EncodeJob = { format, settings };
+    let settle!: (result: string | AppError) => void;
+    const ready = new Promise<string | AppError>((resolve) => (settle = resolve));
+    const fail = (error: AppError): void => {
+      settle(error);
+      this.events.log('error', error.message, error);
+    };
+    const consumers = new Set<(chunks: EncodedChunk[]) => void>();
+    const lane = new WorkerLane<never, EncodeWorkerEvent>(
+      join(this.workerDir, 'encode-worker.js'),
+      job,
+      format.sampleRate * STREAM_ENCODER_QUEUE_SECONDS,
+      (event) => {
+        if (event.type === 'ready') settle(event.mimeType);
+        else if (event.type === 'chunks') for (const consumer of consumers) consumer(event.chunks);
+        else fail(event.error);
+      },
+      (error) => fail(appError('ENCODER_THREAD_FAILED', `The ${settings.codec} stream encoder thread failed`, error.message)),
+    );
+    const encoder: StreamEncoder = { key, lane, consumers, ready, handle: undefined as unknown as ResourceHandle };
+    encoder.handle = this.registry.register(
+      { kind: 'worker-thread', stage: 'workers', label: `${settings.codec} stream encoder` },
+      async (signal) => {
+        if ((await encoder.lane.stop(signal)) === 'terminated') throw new Error('the encoder thread had to be terminated');
+      },
+    );
+    this.streamEncoders.set(key, encoder);
+    return encoder;
   }
 
   splitRecording(): void {
@@ -235,12 +319,19 @@ export class AudioService {
     this.meters?.process(block.samples);
     for (const transition of this.detector?.process(block.samples) ?? []) this.events.signal({ state: transition.state });
     const recording = this.recording;
-    if (recording && this.recordChain) {
-      if (this.scratch.length !== block.samples.length) this.scratch = new Float32Array(block.samples.length);
-      this.scratch.set(block.samples);
-      this.recordChain.process(this.scratch);
-      recording.lane.postAudio(this.scratch, frameCount(block));
+    if (recording && this.recordChain) recording.lane.postAudio(this.processPath(this.recordChain, block), frameCount(block));
+    if (this.streamEncoders.size > 0 && this.streamChain) {
+      const processed = this.processPath(this.streamChain, block);
+      for (const encoder of this.streamEncoders.values()) encoder.lane.postAudio(processed, frameCount(block));
     }
+  }
+
+  /** Runs a path's DSP on a copy of the block (the lanes copy it again when posting). */
+  private processPath(chain: PathChain, block: AudioBlock): Float32Array {
+    if (this.scratch.length !== block.samples.length) this.scratch = new Float32Array(block.samples.length);
+    this.scratch.set(block.samples);
+    chain.process(this.scratch);
+    return this.scratch;
   }
 
   private onSourceStatus(status: SourceStatus, description: string): void {

@@ -1,0 +1,77 @@
+/**
+ * The stream path: DSP then an encoder thread per distinct setting, whole units back on the
+ * engine thread. Run in-process against the built worker files; decoded with ffmpeg.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { AudioService } from '../../main/engine/audio/audio-service';
+import { ResourceRegistry } from '../../main/engine/resource-registry';
+import type { EncodedChunk } from '../../main/engine/audio/encoder';
+import { AudioSettingsSchema } from '../../main/settings/audio-settings-schema';
+import { EncoderSettingsSchema } from '../../main/engine/audio/encoders/encoder-settings';
+import { ROOT, tempDataDir } from '../helpers/airtight-process';
+import { decode, measureTone } from '../encoders/audio-check';
+
+let registry: ResourceRegistry | undefined;
+afterEach(async () => {
+  await registry?.closeAll(3000);
+  registry = undefined;
+});
+
+const noEvents = { meters: () => undefined, source: () => undefined, signal: () => undefined, recorder: () => undefined, log: () => undefined };
+
+async function service(): Promise<AudioService> {
+  registry = new ResourceRegistry();
+  const audio = new AudioService(registry, noEvents, join(ROOT, 'out', 'main'));
+  await audio.configure(AudioSettingsSchema.parse({ input: { source: 'tone', sampleRate: 44100, toneLevelDbfs: -12 } }));
+  return audio;
+}
+
+function collect(): { chunks: EncodedChunk[]; push: (c: EncodedChunk[]) => void } {
+  const chunks: EncodedChunk[] = [];
+  return { chunks, push: (c) => chunks.push(...c) };
+}
+
+describe('stream encoders', () => {
+  it('MP3 and Opus (resampled to 48 kHz) streams decode to the tone; equal settings share one thread', async () => {
+    const audio = await service();
+    const mp3 = EncoderSettingsSchema.parse({ codec: 'mp3', bitrateKbps: 128 });
+    const opus = EncoderSettingsSchema.parse({ codec: 'opus' });
+    const a = collect();
+    const b = collect();
+    const c = collect();
+    const subA = audio.openStreamEncoder(mp3, a.push);
+    const subB = audio.openStreamEncoder(mp3, b.push);
+    const subC = audio.openStreamEncoder(opus, c.push);
+    expect(await subA.mimeType).toBe('audio/mpeg');
+    expect(await subC.mimeType).toBe('audio/ogg');
+    expect(registry!.list().filter((r) => r.label.endsWith('stream encoder')).map((r) => r.label).sort()).toEqual([
+      'mp3 stream encoder',
+      'opus stream encoder',
+    ]);
+    await new Promise((r) => setTimeout(r, 2500));
+    await Promise.all([subA.close(), subB.close(), subC.close()]);
+    expect(registry!.list().filter((r) => r.label.endsWith('stream encoder'))).toEqual([]);
+    expect(b.chunks.length).toBe(a.chunks.length);
+    expect(subA.stats().droppedFrames).toBe(0);
+
+    const dir = tempDataDir('airtight-stream-');
+    for (const [name, chunks, rate] of [['s.mp3', a.chunks, 44100], ['s.opus', c.chunks, 48000]] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.bytes))));
+      const tone = measureTone(decode(path, rate), rate);
+      expect(tone.hz[0], name).toBeCloseTo(997, 0);
+      expect(tone.rmsDb[0], name).toBeCloseTo(-12 - 3.01, 0);
+    }
+  });
+
+  it('an encoder that cannot start says why', async () => {
+    const audio = await service();
+    const bad = EncoderSettingsSchema.parse({ codec: 'aac', profile: 'he' });
+    const sub = audio.openStreamEncoder(bad, () => undefined);
+    const result = await sub.mimeType;
+    expect(result).toMatchObject({ code: expect.stringMatching(/^AAC_/) });
+    await sub.close();
+  });
+});
