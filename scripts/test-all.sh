@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 # Debian packages of the real peers the suites use. Installed when missing and running as root.
 # tini: reaper for orphaned test processes; ffmpeg: decoder and listener; pulseaudio: a sound
 # device for naudiodon; libasound2-dev: naudiodon builds against ALSA; flac/lame/vorbis-tools/
-# opus-tools: the native encoders the benchmarks compare against.
-PEERS=(tini ffmpeg pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev flac lame vorbis-tools opus-tools)
+# opus-tools: native encoders (reference decoders and benchmarks); icecast2, liquidsoap: stream
+# servers; butt, xvfb: BUTT as control client/server and benchmark peer; linuxptp: the PTP
+# grandmaster; gstreamer + tshark: AES67 receivers and packet checks.
+PEERS=(tini ffmpeg pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev flac lame vorbis-tools opus-tools
+  icecast2 liquidsoap butt xvfb linuxptp gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-base tshark iproute2)
 missing=()
 for pkg in "${PEERS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
