@@ -42,6 +42,10 @@ export class TitleUpdater {
     this.delayMs = clampDelay(options.delayMs ?? 0);
   }
 
+  get delay(): number {
+    return this.delayMs;
+  }
+
   setDelay(ms: number): void {
     this.delayMs = clampDelay(ms);
   }
