@@ -33,6 +33,8 @@ export const InputSettingsSchema = z.object({
   toneLevelDbfs: z.number().min(-60).max(0).default(-18),
   /** What runs when no device opens. */
   fallback: z.enum(['tone', 'silence']).default('tone'),
+  /** Capture buffer (BUTT's [audio] buffer_ms). */
+  bufferMs: z.number().int().min(5).max(2000).default(50),
 });
 export type InputSettingsConfig = z.infer<typeof InputSettingsSchema>;
 
@@ -52,8 +54,15 @@ export const RecordSettingsSchema = z.object({
 });
 export type RecordSettings = z.infer<typeof RecordSettingsSchema>;
 
+/** Levels that count as signal and as silence (BUTT's signal_level/silence_level, stored there as positive -dBFS). */
+export const SignalDetectionLevelsSchema = z.object({
+  presentLevelDb: z.number().min(-90).max(0).default(-50),
+  absentLevelDb: z.number().min(-90).max(0).default(-50),
+});
+
 export const AudioSettingsSchema = z.object({
   input: InputSettingsSchema.prefault({}),
+  signalDetection: SignalDetectionLevelsSchema.prefault({}),
   dsp: dspSettingsSchema.prefault({}),
   streamCodecs: StreamCodecSectionsSchema.prefault({}),
   record: RecordSettingsSchema.prefault({}),
