@@ -69,22 +69,36 @@ function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Installs BUTT, Xvfb and PulseAudio when missing and we are root. Returns why not, if not. */
-function ensureInstalled(log: (line: string) => void): string | undefined {
-  const missing = ['butt', 'Xvfb', 'pulseaudio'].filter((c) => !has(c));
+/** A command and the Debian package that provides it. */
+export interface Needed {
+  command: string;
+  pkg: string;
+}
+
+const QUIT_BENCH_NEEDS: Needed[] = [
+  { command: 'butt', pkg: 'butt' },
+  { command: 'Xvfb', pkg: 'xvfb' },
+  { command: 'pulseaudio', pkg: 'pulseaudio' },
+];
+
+/** Installs what is missing of `needs` (BUTT, Xvfb, PulseAudio by default) when we are root. Returns why not, if not. */
+export function ensureInstalled(log: (line: string) => void, needs: Needed[] = QUIT_BENCH_NEEDS): string | undefined {
+  const missing = needs.filter((n) => !has(n.command));
   if (missing.length === 0) return undefined;
-  if (process.getuid?.() !== 0) return `${missing.join(', ')} not installed and not root`;
-  log(`  installing butt xvfb pulseaudio (missing: ${missing.join(', ')}) ...`);
+  if (process.getuid?.() !== 0) return `${missing.map((n) => n.command).join(', ')} not installed and not root`;
+  const pkgs = [...new Set(missing.map((n) => n.pkg))];
+  log(`  installing ${pkgs.join(' ')} (missing: ${missing.map((n) => n.command).join(', ')}) ...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update'], { env, timeout: 300_000, encoding: 'utf8' });
   if (update.status !== 0) return `apt-get update failed: ${(update.stderr || String(update.error ?? '')).trim().slice(-300)}`;
-  const install = spawnSync('apt-get', ['install', '-y', 'butt', 'xvfb', 'pulseaudio'], { env, timeout: 600_000, encoding: 'utf8' });
+  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...pkgs], { env, timeout: 600_000, encoding: 'utf8' });
   if (install.status !== 0) return `apt-get install failed: ${(install.stderr || String(install.error ?? '')).trim().slice(-300)}`;
-  const still = ['butt', 'Xvfb', 'pulseaudio'].filter((c) => !has(c));
-  return still.length > 0 ? `still missing after apt-get install: ${still.join(', ')}` : undefined;
+  const still = needs.filter((n) => !has(n.command));
+  return still.length > 0 ? `still missing after apt-get install: ${still.map((n) => n.command).join(', ')}` : undefined;
 }
 
-async function stopChild(child: ChildProcess, name: string, notes: string[]): Promise<void> {
+/** SIGTERM by pid, SIGKILL after 3 s (noted), bounded wait for the exit. */
+export async function stopChild(child: ChildProcess, name: string, notes: string[]): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = once(child, 'exit');
   process.kill(child.pid, 'SIGTERM');
@@ -105,6 +119,21 @@ interface Rig {
   pulse: ChildProcess;
   xvfb: ChildProcess;
   display: string;
+}
+
+/** Xvfb on a display it picks itself (`-displayfd`), no TCP; stop it with stopChild. */
+export async function startXvfb(notes: string[]): Promise<{ xvfb: ChildProcess; display: string } | string> {
+  const xvfb = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '800x600x24'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  });
+  xvfb.on('error', () => undefined);
+  let displayText = '';
+  xvfb.stdio[3]!.on('data', (chunk: Buffer) => (displayText += chunk.toString()));
+  if (!(await waitFor(() => displayText.includes('\n') || xvfb.exitCode !== null, 10_000, 20)) || xvfb.exitCode !== null) {
+    await stopChild(xvfb, 'Xvfb', notes);
+    return 'Xvfb did not start';
+  }
+  return { xvfb, display: `:${displayText.trim()}` };
 }
 
 async function startRig(notes: string[]): Promise<Rig | string> {
@@ -141,19 +170,13 @@ async function startRig(notes: string[]): Promise<Rig | string> {
     return 'PulseAudio rig did not start';
   }
 
-  const xvfb = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '800x600x24'], {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-  });
-  xvfb.on('error', () => undefined);
-  let displayText = '';
-  xvfb.stdio[3]!.on('data', (chunk: Buffer) => (displayText += chunk.toString()));
-  if (!(await waitFor(() => displayText.includes('\n') || xvfb.exitCode !== null, 10_000, 20)) || xvfb.exitCode !== null) {
-    await stopChild(xvfb, 'Xvfb', notes);
+  const started = await startXvfb(notes);
+  if (typeof started === 'string') {
     await stopChild(pulse, 'pulseaudio', notes);
     rmSync(dir, { recursive: true, force: true });
-    return 'Xvfb did not start';
+    return started;
   }
-  const display = `:${displayText.trim()}`;
+  const { xvfb, display } = started;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: join(dir, 'home'),
