@@ -1,7 +1,8 @@
 /**
- * Who may talk to the command server. Loopback always may; with `-A` an allow-list of
- * addresses or CIDR subnets (IPv4 or IPv6) narrows the network down; an empty list lets
- * everyone in, as BUTT does (the server warns loudly about that).
+ * Who may talk to the command server. This machine (127.0.0.1 and ::1, what BUTT's clients
+ * use) always may; with `-A` an allow-list of addresses or CIDR subnets (IPv4 or IPv6)
+ * narrows the network down; an empty list lets everyone in, as BUTT does (the server warns
+ * loudly about that).
  */
 import { BlockList, isIP } from 'node:net';
 import { appError, type AppError } from '../../shared/errors';
@@ -14,7 +15,7 @@ export interface AddressFilter {
 
 export function createAddressFilter(exposed: boolean, allow: string[] = []): AddressFilter | AppError {
   const list = new BlockList();
-  list.addSubnet('127.0.0.0', 8, 'ipv4');
+  list.addAddress('127.0.0.1', 'ipv4');
   list.addAddress('::1', 'ipv6');
   for (const entry of allow) {
     const [address = '', prefixText] = entry.trim().split('/');

@@ -68,6 +68,8 @@ export interface ControlServerOptions {
   exposed?: boolean;
   /** With `exposed`: who may connect besides loopback (addresses or CIDR subnets). */
   allow?: string[];
+  /** Where to listen instead of 127.0.0.1 / 0.0.0.0 (one interface; tests stay on loopback). */
+  bindAddress?: string;
   /** `-p`: exactly this port. Without it, `portSearch` is tried in order. */
   port?: number;
   portSearch?: { first: number; count: number };
@@ -98,7 +100,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const filter = createAddressFilter(options.exposed === true, options.allow);
   if ('code' in filter) return { ok: false, error: filter };
   const protocol = options.protocol ?? 'tcp';
-  const host = options.exposed ? '0.0.0.0' : '127.0.0.1';
+  const host = options.bindAddress ?? (options.exposed ? '0.0.0.0' : '127.0.0.1');
   const ports =
     options.port !== undefined
       ? [options.port]
