@@ -21,6 +21,12 @@ export interface HeaderPatch {
   bytes: Uint8Array;
 }
 
+/** An in-band title for Ogg streams (Vorbis comments / OpusTags). */
+export interface StreamTags {
+  title: string;
+  artist?: string;
+}
+
 export interface Encoder {
   readonly codec: Codec;
   /** MIME type for Icecast/Shoutcast `Content-Type`. */
@@ -33,6 +39,12 @@ export interface Encoder {
   encode(samples: Float32Array): EncodedChunk[];
   /** End of stream: everything still buffered, padded as the format requires. */
   flush(): EncodedChunk[];
+  /**
+   * Ogg Opus and Vorbis only: ends the current logical stream (EOS page) and starts a chained
+   * one (new serial) whose comment header carries the title. Returns the old stream's last
+   * pages, then the new headers (`header: true`); a listener's player shows the new title.
+   */
+  setTitle?(tags: StreamTags): EncodedChunk[];
   /** After flush: header rewrites a seekable file needs (none for pure streams). */
   finalPatches(): HeaderPatch[];
   /** Releases native/wasm memory. Safe to call twice. */

@@ -5,7 +5,8 @@
  */
 import { Encoder as OpusLib } from '@evan/opus';
 import type { AudioFormat } from '../audio-format';
-import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
+import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
+import { streamTagComments } from './stream-tags';
 import { concatBytes } from './bytes';
 import type { OpusSettings } from './encoder-settings';
 import { FrameLedger } from './frame-ledger';
@@ -62,54 +63,74 @@ export function opusTags(vendor: string, comments: string[] = []): Uint8Array {
 
 export async function createOpus(settings: OpusSettings, input: AudioFormat, options: OpusOptions = {}): Promise<Encoder> {
   const channels = input.channels === 1 ? 1 : 2;
-  let lib: OpusLib | null = new OpusLib({
-    channels,
-    sample_rate: OPUS_RATE,
-    application: settings.application === 'speech' ? 'voip' : 'audio',
-  });
-  lib.signal = settings.application === 'speech' ? 'voice' : 'music';
-  lib.bitrate = settings.bitrateKbps * 1000;
-  lib.complexity = settings.complexity as OpusLib['complexity'];
-  lib.vbr = settings.mode !== 'cbr';
-  lib.vbr_constraint = settings.mode === 'cvbr';
-  // libopus' lookahead: the decoder drops this many samples at the start (pre-skip).
-  const preSkip = lib.ctl(4027);
-
   const format: AudioFormat = { sampleRate: OPUS_RATE, channels };
-  const writer = new OggStreamWriter(Math.floor(Math.random() * 0xffffffff));
-  const ledger = new FrameLedger();
   const packetsPerPage = Math.max(1, options.packetsPerPage ?? PACKETS_PER_PAGE);
   const frameSamples = FRAME_SIZE * channels;
   const pcm = new Int16Array(frameSamples); // one 20 ms frame being filled
   let filled = 0; // samples in `pcm`
-  let granule = 0n; // 48 kHz samples of all packets so far, pre-skip included
-  let headerSent = false;
+  let closed = false;
 
-  writer.packet(opusHead(channels, preSkip, options.originalSampleRate ?? OPUS_RATE), 0n);
-  const headPage = writer.flush();
-  writer.packet(opusTags(VENDOR, ['ENCODER=Airtight']), 0n);
-  const header = concatBytes([...headPage, ...writer.flush()]);
+  /**
+   * One logical Ogg stream ("link"): a libopus state, its Ogg writer and granule count. A new
+   * title starts a new link (a chained stream, RFC 7845 section 3) with its own OpusTags.
+   */
+  const startLink = (comments: string[]) => {
+    const lib = new OpusLib({
+      channels,
+      sample_rate: OPUS_RATE,
+      application: settings.application === 'speech' ? 'voip' : 'audio',
+    });
+    lib.signal = settings.application === 'speech' ? 'voice' : 'music';
+    lib.bitrate = settings.bitrateKbps * 1000;
+    lib.complexity = settings.complexity as OpusLib['complexity'];
+    lib.vbr = settings.mode !== 'cbr';
+    lib.vbr_constraint = settings.mode === 'cvbr';
+    // libopus' lookahead: the decoder drops this many samples at the start (pre-skip).
+    const preSkip = lib.ctl(4027);
+    const writer = new OggStreamWriter(Math.floor(Math.random() * 0xffffffff));
+    writer.packet(opusHead(channels, preSkip, options.originalSampleRate ?? OPUS_RATE), 0n);
+    const headPage = writer.flush();
+    writer.packet(opusTags(VENDOR, comments), 0n);
+    const header = concatBytes([...headPage, ...writer.flush()]);
+    // granule: 48 kHz samples of all packets so far, pre-skip included.
+    return { lib, preSkip, writer, header, ledger: new FrameLedger(), granule: 0n, headerSent: false };
+  };
+  let link = startLink(['ENCODER=Airtight']);
 
   /** Encodes the full frame in `pcm`; `endGranule` trims the stream's last packet. */
   const encodeFrame = (endGranule?: bigint): void => {
-    if (!lib) return;
-    const packet = lib.encode(pcm);
-    granule += BigInt(FRAME_SIZE);
-    writer.packet(packet.slice(), endGranule ?? granule);
+    if (closed) return;
+    const packet = link.lib.encode(pcm);
+    link.granule += BigInt(FRAME_SIZE);
+    link.writer.packet(packet.slice(), endGranule ?? link.granule);
     filled = 0;
   };
 
   const pagesOut = (eos: boolean): EncodedChunk[] => {
     const chunks: EncodedChunk[] = [];
-    if (!headerSent) {
-      chunks.push({ bytes: header, frames: 0, header: true });
-      headerSent = true;
+    if (!link.headerSent) {
+      chunks.push({ bytes: link.header, frames: 0, header: true });
+      link.headerSent = true;
     }
-    if (writer.queuedPackets === 0 && !eos) return chunks;
-    const pages = writer.flush(eos);
-    const frames = eos ? ledger.claimRest() : ledger.claim(Number(granule) - preSkip);
+    if (link.writer.queuedPackets === 0 && !eos) return chunks;
+    const pages = link.writer.flush(eos);
+    const frames = eos ? link.ledger.claimRest() : link.ledger.claim(Number(link.granule) - link.preSkip);
     chunks.push({ bytes: concatBytes(pages), frames });
     return chunks;
+  };
+
+  /** Ends the current link: the lookahead pushed out with silence, the end trimmed by granule. */
+  const finishLink = (): EncodedChunk[] => {
+    // Push the lookahead out with silence so every input sample is decodable; the last
+    // packet's granule says where the audio ends and the decoder trims the rest (RFC 7845).
+    const end = BigInt(link.ledger.inputFrames + link.preSkip);
+    const missing = Number(end - link.granule);
+    const frames = Math.max(1, Math.ceil(missing / FRAME_SIZE));
+    for (let i = 0; i < frames; i++) {
+      pcm.fill(0, filled);
+      encodeFrame(i === frames - 1 ? end : undefined);
+    }
+    return pagesOut(true);
   };
 
   return {
@@ -118,8 +139,9 @@ export async function createOpus(settings: OpusSettings, input: AudioFormat, opt
     extension: 'opus',
     inputFormat: format,
     encode(samples: Float32Array): EncodedChunk[] {
+      if (closed) return [];
       const whole = wholeFrames(samples, channels);
-      ledger.addInput(whole.length / channels);
+      link.ledger.addInput(whole.length / channels);
       let at = 0;
       while (at < whole.length) {
         const take = Math.min(frameSamples - filled, whole.length - at);
@@ -128,27 +150,30 @@ export async function createOpus(settings: OpusSettings, input: AudioFormat, opt
         at += take;
         if (filled === frameSamples) encodeFrame();
       }
-      if (writer.queuedPackets >= packetsPerPage || !headerSent) return pagesOut(false);
+      if (link.writer.queuedPackets >= packetsPerPage || !link.headerSent) return pagesOut(false);
       return [];
     },
     flush(): EncodedChunk[] {
-      if (!lib) return [];
-      // Push the lookahead out with silence so every input sample is decodable; the last
-      // packet's granule says where the audio ends and the decoder trims the rest (RFC 7845).
-      const end = BigInt(ledger.inputFrames + preSkip);
-      const missing = Number(end - granule);
-      const frames = Math.max(1, Math.ceil(missing / FRAME_SIZE));
-      for (let i = 0; i < frames; i++) {
-        pcm.fill(0, filled);
-        encodeFrame(i === frames - 1 ? end : undefined);
+      if (closed) return [];
+      return finishLink();
+    },
+    setTitle(tags: StreamTags): EncodedChunk[] {
+      if (closed) return [];
+      const comments = streamTagComments(tags);
+      // Nothing sent yet: just replace the headers, no empty link.
+      if (!link.headerSent && link.ledger.inputFrames === 0) {
+        link = startLink(comments);
+        return [];
       }
-      return pagesOut(true);
+      const end = finishLink();
+      link = startLink(comments);
+      return [...end, ...pagesOut(false)];
     },
     finalPatches(): HeaderPatch[] {
       return [];
     },
     close(): void {
-      lib = null; // native/wasm state is freed with the object by the binding's finalizer
+      closed = true; // native/wasm state is freed with the object by the binding's finalizer
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import { createOggEncoder } from 'wasm-media-encoders';
 import type { AudioFormat } from '../audio-format';
-import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
+import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
+import { streamTagComments } from './stream-tags';
 import type { VorbisSettings } from './encoder-settings';
 import { FrameLedger } from './frame-ledger';
 import { VorbisRepager } from './vorbis-pages';
@@ -31,17 +32,25 @@ export async function createVorbis(settings: VorbisSettings, input: AudioFormat)
   let vorbis: Awaited<ReturnType<typeof createOggEncoder>> | null = await createOggEncoder();
   const channels = input.channels === 1 ? 1 : 2;
   const quality = settings.mode === 'quality' ? settings.quality : vorbisQualityForBitrate(settings.nominalBitrateKbps);
-  vorbis.configure({
-    channels,
-    sampleRate: input.sampleRate,
-    vbrQuality: quality,
-    oggSerialNo: Math.floor(Math.random() * 0x7fffffff),
-  });
   const format: AudioFormat = { sampleRate: input.sampleRate, channels };
-  const ledger = new FrameLedger();
-  const chunker = new VorbisRepager(ledger, input.sampleRate);
-  // The three header packets are ready at once: hand them out before the first audio.
-  let pending: EncodedChunk[] = chunker.push(vorbis.encode(Array.from({ length: channels }, () => new Float32Array(0))));
+  let ledger = new FrameLedger();
+  let chunker = new VorbisRepager(ledger, input.sampleRate);
+  let pending: EncodedChunk[] = [];
+
+  /** A new logical stream (serial, headers); `comments` replace libvorbis' own (a title). */
+  const startLink = (library: NonNullable<typeof vorbis>, comments?: string[]): void => {
+    library.configure({
+      channels,
+      sampleRate: input.sampleRate,
+      vbrQuality: quality,
+      oggSerialNo: Math.floor(Math.random() * 0x7fffffff),
+    });
+    ledger = new FrameLedger();
+    chunker = new VorbisRepager(ledger, input.sampleRate, 100, comments);
+    // The three header packets are ready at once: hand them out before the first audio.
+    pending.push(...chunker.push(library.encode(Array.from({ length: channels }, () => new Float32Array(0)))));
+  };
+  startLink(vorbis);
 
   const withPending = (chunks: EncodedChunk[]): EncodedChunk[] => {
     if (pending.length === 0) return chunks;
@@ -65,6 +74,20 @@ export async function createVorbis(settings: VorbisSettings, input: AudioFormat)
     flush(): EncodedChunk[] {
       if (!vorbis) return [];
       return withPending(chunker.push(vorbis.finalize(), true));
+    },
+    setTitle(tags: StreamTags): EncodedChunk[] {
+      if (!vorbis) return [];
+      // Nothing but headers so far: replace them instead of sending an empty stream.
+      if (ledger.inputFrames === 0 && pending.length > 0) {
+        pending = [];
+        startLink(vorbis, streamTagComments(tags));
+        return [];
+      }
+      // libvorbis ends the stream (last packet trimmed by its granule), then starts afresh:
+      // decoded, the two links join without a lost or repeated sample.
+      const end = withPending(chunker.push(vorbis.finalize(), true));
+      startLink(vorbis, streamTagComments(tags));
+      return [...end, ...withPending([])];
     },
     finalPatches(): HeaderPatch[] {
       return [];

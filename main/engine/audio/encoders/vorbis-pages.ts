@@ -8,6 +8,7 @@ import type { EncodedChunk } from '../encoder';
 import { concatBytes } from './bytes';
 import type { FrameLedger } from './frame-ledger';
 import { NO_GRANULE, OggPageSplitter, OggStreamWriter, HEADER_EOS } from './ogg-page';
+import { vorbisCommentPacket, vorbisCommentVendor } from './stream-tags';
 
 /** Cut a page once it holds this much (the Ogg spec's recommended page size). */
 const MAX_PAGE_BYTES = 4096;
@@ -121,6 +122,8 @@ export class VorbisRepager {
     private readonly ledger: FrameLedger,
     sampleRate: number,
     pageMs = 100,
+    /** Replaces libvorbis' comment header (an in-band title); its vendor string is kept. */
+    private readonly comments?: string[],
   ) {
     this.maxPageFrames = Math.max(1, Math.round((sampleRate * pageMs) / 1000));
   }
@@ -164,7 +167,8 @@ export class VorbisRepager {
   }
 
   private writeHeaders(writer: OggStreamWriter): EncodedChunk {
-    const [id, comment, setup] = this.headers as [Uint8Array, Uint8Array, Uint8Array];
+    const [id, libraryComment, setup] = this.headers as [Uint8Array, Uint8Array, Uint8Array];
+    const comment = this.comments ? vorbisCommentPacket(vorbisCommentVendor(libraryComment), this.comments) : libraryComment;
     const modes = parseVorbisModes(setup);
     this.setup = { blockSizes: parseVorbisId(id), modeLongBlock: modes };
     this.modeBits = Math.ceil(Math.log2(modes.length)) || 0;
