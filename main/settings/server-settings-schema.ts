@@ -1,10 +1,15 @@
 /**
  * Servers and stream-info profiles (BUTT's server sections and ICY sections), and the
- * stream-side switches of [main]. Defined here until the stream client's own server schema
- * exists (main/engine/stream/server-settings.ts did not when this was written): then one of
- * the two goes.
+ * stream-side switches of [main]. The server and stream-info fields are the stream client's
+ * (main/engine/stream/server-settings.ts); this file adds what the settings file needs.
  */
 import { z } from 'zod';
+import {
+  SERVER_TYPES,
+  ServerEntrySchema,
+  StreamInfoSchema as StreamInfoEntrySchema,
+  type ServerEntry,
+} from '../engine/stream/server-settings';
 import { SecretRefSchema } from './secret-ref';
 import { DetectionAutomationSchema } from './automation-settings-schema';
 
@@ -16,55 +21,46 @@ export type StreamCodec = z.infer<typeof StreamCodecSchema>;
 /** Extra keys of one section, verbatim (BUTT keys Airtight does not understand). */
 export const ExtraKeysSchema = z.record(z.string(), z.string()).default({});
 
-export const ServerSchema = z.object({
-  /** Unique; BUTT uses it as the section name and in `-s <name>`. */
-  name: z.string().min(1),
+/**
+ * A server as the settings file stores it: the stream client's ServerEntry
+ * (main/engine/stream/server-settings.ts), with the password replaced by a reference into the
+ * SecretStore, plus what a BUTT file carries that the stream client does not use.
+ */
+export const ServerSchema = ServerEntrySchema.omit({ password: true }).extend({
   /**
-   * What Airtight can stream to. BUTT's types 2 (radio.co) and 3 (WebRTC) are kept as
-   * 'unsupported' entries, with `buttType` remembering the number, so an export gives them back.
+   * BUTT's types 2 (radio.co) and 3 (WebRTC) are kept as 'unsupported' entries, with
+   * `buttType` remembering the number, so an export gives them back. They never stream.
    */
-  type: z.enum(['icecast', 'shoutcast', 'unsupported']).default('icecast'),
+  type: z.enum([...SERVER_TYPES, 'unsupported']).default('icecast'),
   buttType: z.number().int().optional(),
-  address: z.string().default(''),
+  /** BUTT writes port 0 for WebRTC entries. */
   port: z.number().int().min(0).max(65535).default(8000),
   passwordRef: SecretRefSchema,
-  /** Icecast mount without the leading slash handling: kept as the operator typed it. */
-  mount: z.string().default(''),
-  user: z.string().default('source'),
-  /** PUT (Icecast >= 2.4) or the legacy SOURCE method. */
-  protocol: z.enum(['put', 'source']).default('put'),
-  tls: z.boolean().default(false),
-  /** SHA-256 of a trusted server certificate, 64 hex digits. */
-  certHash: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/)
-    .nullable()
-    .default(null),
   customListenerUrl: z.string().default(''),
   customListenerMount: z.string().default(''),
-  /** null: the stream codec of the `stream` section (BUTT has one codec for every server). */
-  codec: StreamCodecSchema.nullable().default(null),
   /** Secret-bearing unknown keys (WebRTC `webrtc_auth`...) by key -> reference. */
   secretRefs: z.record(z.string(), z.string()).default({}),
   extra: ExtraKeysSchema,
 });
 export type ServerSettings = z.infer<typeof ServerSchema>;
 
-/** BUTT's stream info ("ICY") profile. */
-export const StreamInfoSchema = z.object({
+/** BUTT's stream info ("ICY") profile: the stream client's StreamInfo plus BUTT's extras. */
+export const StreamInfoSchema = StreamInfoEntrySchema.extend({
   name: z.string().min(1),
-  public: z.boolean().default(false),
-  description: z.string().default(''),
-  genre: z.string().default(''),
-  url: z.string().default(''),
-  irc: z.string().default(''),
-  icq: z.string().default(''),
-  aim: z.string().default(''),
   /** BUTT >= 0.1.40: expand %variables in the fields. */
   expandVariables: z.boolean().default(false),
   extra: ExtraKeysSchema,
 });
 export type StreamInfo = z.infer<typeof StreamInfoSchema>;
+
+/** What the stream client takes: undefined for an unsupported entry or a missing secret. */
+export function toServerEntry(server: ServerSettings, secretOf: (ref: string) => string | undefined): ServerEntry | undefined {
+  if (server.type === 'unsupported' || server.port < 1) return undefined;
+  const password = server.passwordRef === null ? '' : secretOf(server.passwordRef);
+  if (password === undefined) return undefined;
+  const { passwordRef: _ref, buttType: _bt, customListenerUrl: _u, customListenerMount: _m, secretRefs: _s, extra: _e, ...entry } = server;
+  return ServerEntrySchema.parse({ ...entry, type: server.type, password });
+}
 
 export const StreamSettingsSchema = z
   .object({
@@ -76,7 +72,10 @@ export const StreamSettingsSchema = z
     selectedStreamInfo: z.string().nullable().default(null),
     /** The host connects once the engine runs (BUTT's connect_at_startup). */
     connectAtStartup: z.boolean().default(false),
-    /** Keep reconnecting after any loss, also after a refused login (BUTT's force_reconnecting). */
+    /**
+     * BUTT's global force_reconnecting / reconnect_delay; an import also copies them into each
+     * server's own fields (the stream client reads those).
+     */
     forceReconnecting: z.boolean().default(false),
     reconnectDelaySeconds: z.number().min(0).max(3600).default(1),
     /** Charset of Shoutcast v1 title updates; '' = UTF-8 (BUTT's ic_charset). */

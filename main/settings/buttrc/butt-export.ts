@@ -27,8 +27,12 @@ const SECTION_ORDER = [
 
 /** Ordered sections of ordered keys; the first writer of a key wins (mapped keys go first). */
 class Builder {
-  readonly sections = new Map<string, Map<string, string>>(SECTION_ORDER.map((name) => [name, new Map()]));
+  readonly sections: Map<string, Map<string, string>>;
   readonly warnings: string[] = [];
+
+  constructor(order: string[]) {
+    this.sections = new Map(order.map((name) => [name, new Map()]));
+  }
 
   put(section: string, key: string, value: string): void {
     let entries = this.sections.get(section);
@@ -43,8 +47,27 @@ class Builder {
   }
 }
 
+/**
+ * BUTT's section order, with the sections only known from an import (in `extra`) back where
+ * they were: each follows the known section it followed in the imported file.
+ */
+function sectionOrder(settings: Settings): string[] {
+  const order = [...SECTION_ORDER];
+  let after = -1;
+  for (const { section } of settings.compat.butt.extra) {
+    const at = order.indexOf(section);
+    if (at >= 0) {
+      after = at;
+      continue;
+    }
+    order.splice(after + 1, 0, section);
+    after += 1;
+  }
+  return order;
+}
+
 export function exportButtrc(settings: Settings, secretOf: SecretLookup): ButtExportResult {
-  const b = new Builder();
+  const b = new Builder(sectionOrder(settings));
   const extraOf = (section: string, key: string): string | undefined =>
     settings.compat.butt.extra.find((entry) => entry.section === section && entry.key === key)?.value;
 
@@ -151,14 +174,18 @@ function exportAudio(b: Builder, s: Settings, extraOf: (section: string, key: st
   b.put(a, 'buffer_ms', String(input.bufferMs));
   const keptIndex = Number(extraOf(a, 'device2') ?? -1);
   if (input.secondary) {
-    b.put(a, 'device2', Number.isInteger(keptIndex) && keptIndex >= 0 ? String(keptIndex) : '0');
+    // A kept device number is written back in its own place by the extras below.
+    if (!(Number.isInteger(keptIndex) && keptIndex >= 0)) b.put(a, 'device2', '0');
     b.put(a, 'dev2_name', input.secondary.deviceName ?? '');
     b.put(a, 'left_ch2', String(input.secondary.channelMap.left + 1));
     b.put(a, 'right_ch2', String(input.secondary.channelMap.right + 1));
   } else if (keptIndex >= 0) b.put(a, 'device2', '-1');
   if (input.source !== 'device') b.warnings.push(`[audio] Airtight's ${input.source} source has no BUTT equivalent: BUTT will use the device`);
+  const shared = JSON.stringify(s.audio.streamCodecs[s.stream.codec]);
   for (const server of s.stream.servers) {
-    if (server.codec !== null && server.codec !== s.stream.codec) b.warnings.push(`server "${server.name}" streams ${server.codec}: BUTT has one codec for all servers (${s.stream.codec} written)`);
+    if (server.type !== 'unsupported' && JSON.stringify(server.codec) !== shared) {
+      b.warnings.push(`server "${server.name}" has its own codec settings (${server.codec.codec}): BUTT has one codec for all servers, ${s.stream.codec} written`);
+    }
   }
 }
 
@@ -250,7 +277,7 @@ function exportServers(b: Builder, s: Settings, secretOf: SecretLookup): void {
     b.put(n, 'tls', flag(server.tls));
     b.put(n, 'custom_listener_url', server.customListenerUrl);
     b.put(n, 'custom_listener_mount', server.customListenerMount);
-    b.put(n, 'cert_hash', server.certHash ?? '');
+    b.put(n, 'cert_hash', server.certHash);
     // BUTT writes "(none)" where a Shoutcast server has no mount or user.
     b.put(n, 'mount', !icecast && server.mount === '' ? '(none)' : server.mount);
     b.put(n, 'usr', !icecast && server.user === 'source' ? '(none)' : server.user);

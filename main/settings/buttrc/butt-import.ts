@@ -63,6 +63,7 @@ export function importButtrc(input: Uint8Array | string, options: { source?: str
   importCodecSections(reader, s);
   importGui(reader, s);
   importAes67(reader, s, imported);
+  fillServerEntries(s);
   keepTheRest(reader, s, secrets, imported);
 
   const parsed = SettingsSchema.safeParse(s);
@@ -247,9 +248,15 @@ function importServers(r: Reader, s: Settings, secrets: Map<string, string>, imp
       continue;
     }
     if (BUTT_KNOWN_SECTIONS.includes(name)) r.note(r.doc.sections.get(name)?.line, 'notice', `server "${name}" shares its section with BUTT's own [${name}]`);
+    const address = r.peek(name, 'address');
+    if (!address) {
+      r.note(r.doc.sections.get(name)?.line, 'ignored', `server "${name}" has no address: skipped (BUTT refuses such a file)`);
+      continue;
+    }
     const server: ServerSettings = {
-      name, type: 'icecast', address: '', port: 8000, passwordRef: null, mount: '', user: 'source', protocol: 'put', tls: false,
-      certHash: null, customListenerUrl: '', customListenerMount: '', codec: null, secretRefs: {}, extra: {},
+      name, type: 'icecast', address: address.value, port: 8000, passwordRef: null, mount: '', user: 'source', protocol: 'put', tls: false,
+      certHash: '', caPath: '', codec: s.audio.streamCodecs.mp3, streamInfo: '', reconnectDelaySeconds: 1, forceReconnecting: false,
+      customListenerUrl: '', customListenerMount: '', secretRefs: {}, extra: {},
     };
     const typeEntry = r.take(name, 'type');
     const type = typeEntry ? Number(typeEntry.value) : BUTT_TYPE.icecast;
@@ -262,7 +269,7 @@ function importServers(r: Reader, s: Settings, secrets: Map<string, string>, imp
       r.note(typeEntry?.line, 'notice', `server "${name}" is a ${what} server, which Airtight cannot stream to: kept, unused`);
     }
     if (!typeEntry) r.note(r.doc.sections.get(name)?.line, 'notice', `server "${name}" has no type: Icecast assumed`);
-    set(r.str(name, 'address'), (v) => (server.address = v));
+    r.take(name, 'address');
     set(r.int(name, 'port', 0, 65535), (v) => (server.port = v));
     const password = r.take(name, 'password');
     if (password) {
@@ -483,6 +490,19 @@ function importAes67(r: Reader, s: Settings, imported: string[]): void {
   set(r.bool(x, 'ptp'), (v) => (a.ptp = v));
   set(r.bool(x, 'sap'), (v) => (a.sap = v));
   imported.push(`AES67: ${a.enabled ? 'on' : 'off'}, ${a.address}:${a.port}`);
+}
+
+/**
+ * BUTT has one codec, one stream-info profile and one reconnect policy for all servers; the
+ * stream client wants them on each server entry.
+ */
+function fillServerEntries(s: Settings): void {
+  for (const server of s.stream.servers) {
+    server.codec = structuredClone(s.audio.streamCodecs[s.stream.codec]);
+    server.streamInfo = s.stream.selectedStreamInfo ?? '';
+    server.reconnectDelaySeconds = Math.min(30, Math.max(0.1, s.stream.reconnectDelaySeconds));
+    server.forceReconnecting = s.stream.forceReconnecting;
+  }
 }
 
 /** Every key not used above: verbatim into the server's, stream info's or the global extra. */

@@ -46,7 +46,7 @@ export function flag(value: boolean): string {
 
 /** Keys whose values are credentials: never stored in settings.json. */
 export function looksSecret(key: string): boolean {
-  return /pass(word)?|secret|token|auth|pwd/i.test(key);
+  return /(^|[_-])(pass(word)?|pwd|secret|token|auth)([_-]|$)/i.test(key);
 }
 
 /** BUTT turns spaces into %20 only in song_prefix and song_suffix. */
