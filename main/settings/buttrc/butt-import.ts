@@ -338,10 +338,10 @@ function importStreamInfos(r: Reader, s: Settings, imported: string[]): void {
 }
 
 /** BUTT's one bitrate applies to whichever codec is chosen: give it to every codec that takes it. */
-function applyBitrate(r: Reader, section: string, sections: CodecSections, activeCodec: string): void {
+function applyBitrate(r: Reader, section: string, sections: CodecSections, activeCodec: string, buttDefault: number): void {
   const entry = r.take(section, 'bitrate');
-  const kbps = r.num(section, 'bitrate', { min: 1, max: 100000, int: true }, entry);
-  if (kbps === undefined || !entry) return;
+  // Absent: BUTT's default, for every codec too, so that an export (one bitrate) reads back the same.
+  const kbps = r.num(section, 'bitrate', { min: 1, max: 100000, int: true }, entry) ?? buttDefault;
   const fits = {
     mp3: (MP3_BITRATES as readonly number[]).includes(kbps),
     vorbis: kbps >= 32 && kbps <= 500,
@@ -353,7 +353,7 @@ function applyBitrate(r: Reader, section: string, sections: CodecSections, activ
   if (fits.opus) sections.opus.bitrateKbps = kbps;
   if (fits.aac) sections.aac.bitrateKbps = kbps;
   if (activeCodec in fits && !fits[activeCodec as keyof typeof fits]) {
-    r.note(entry.line, 'ignored', `[${section}] bitrate = ${kbps} is not a ${activeCodec} bitrate Airtight offers: the codec's default is kept`);
+    r.note(entry?.line, 'ignored', `[${section}] bitrate = ${kbps} is not a ${activeCodec} bitrate Airtight offers: the codec's default is kept`);
   }
 }
 
@@ -382,7 +382,7 @@ function importAudio(r: Reader, s: Settings, imported: string[]): void {
     if (codec) s.stream.codec = codec;
     else r.note(codecEntry.line, 'ignored', `[audio] codec = ${codecEntry.value} is not one of ${Object.keys(BUTT_STREAM_CODECS).join(', ')}: ${s.stream.codec} used`);
   }
-  applyBitrate(r, a, s.audio.streamCodecs, s.stream.codec);
+  applyBitrate(r, a, s.audio.streamCodecs, s.stream.codec, 128);
   // Positive numbers meaning -dBFS.
   set(r.num(a, 'signal_level', { min: 0, max: 90 }), (v) => (s.audio.signalDetection.presentLevelDb = -v));
   set(r.num(a, 'silence_level', { min: 0, max: 90 }), (v) => (s.audio.signalDetection.absentLevelDb = -v));
@@ -399,7 +399,7 @@ function importRecord(r: Reader, s: Settings, imported: string[]): void {
     if (codec) record.codec = codec;
     else r.note(codecEntry.line, 'ignored', `[record] codec = ${codecEntry.value} is not one of ${Object.keys(BUTT_RECORD_CODECS).join(', ')}: ${record.codec} used`);
   }
-  applyBitrate(r, c, record.codecs, record.codec);
+  applyBitrate(r, c, record.codecs, record.codec, 192);
   const auto = s.recordAutomation;
   set(r.bool(c, 'start_rec'), (v) => (auto.startWithStream = v));
   set(r.bool(c, 'stop_rec'), (v) => (auto.stopWithStream = v));
