@@ -380,8 +380,23 @@ function threadTable(m: TreeMeasurement, rootPid: number, limit = 12): string[][
     .filter((t) => t.windowTicks > 0)
     .sort((a, b) => b.cpuPercent - a.cpuPercent)
     .slice(0, limit)
-    .map((t) => [threadRole(t, rootPid), String(t.pid), String(t.tid), t.name, fmt(t.cpuPercent, 2)]);
-  return [['thread (role from when it first appeared)', 'pid', 'tid', 'name', 'CPU %'], ...rows];
+    .map((t) => [threadRole(t, rootPid), String(t.pid), String(t.tid), t.name, `+${t.bornAfterProcessMs}`, fmt(t.cpuPercent, 2)]);
+  return [['thread (role from when it first appeared)', 'pid', 'tid', 'name', 'born ms', 'CPU %'], ...rows];
+}
+
+/** Airtight's CPU in a few buckets (from the per-thread figures). */
+function airtightBuckets(m: TreeMeasurement, rootPid: number): Record<string, number> {
+  const sum = (keep: (t: TreeMeasurement['threads'][number]) => boolean): number => round(m.threads.filter(keep).reduce((a, t) => a + t.cpuPercent, 0), 2);
+  const engine = (t: TreeMeasurement['threads'][number]): boolean => t.pid === rootPid;
+  const worker = (t: TreeMeasurement['threads'][number]): boolean => engine(t) && /^(diagnostics\.open|recorder\.start)/.test(t.firstSeen);
+  return {
+    'engine main thread': sum((t) => engine(t) && t.tid === t.pid),
+    'engine encoder threads (stream + record workers)': sum(worker),
+    'engine other threads (V8 platform, libuv)': sum((t) => engine(t) && t.tid !== t.pid && !worker(t)),
+    'capture helper main thread': sum((t) => !engine(t) && t.tid === t.pid),
+    'capture helper PulseAudio client thread': sum((t) => !engine(t) && t.name === 'threaded-ml'),
+    'capture helper other threads (PortAudio, libuv pool, V8)': sum((t) => !engine(t) && t.tid !== t.pid && t.name !== 'threaded-ml'),
+  };
 }
 
 function buttThreadTable(m: TreeMeasurement, limit = 8): string[][] {
@@ -389,8 +404,8 @@ function buttThreadTable(m: TreeMeasurement, limit = 8): string[][] {
     .filter((t) => t.windowTicks > 0)
     .sort((a, b) => b.cpuPercent - a.cpuPercent)
     .slice(0, limit)
-    .map((t) => [t.tid === t.pid ? 'BUTT main thread (FLTK GUI loop)' : `BUTT thread "${t.name}"`, String(t.pid), String(t.tid), t.name, fmt(t.cpuPercent, 2)]);
-  return [['thread', 'pid', 'tid', 'name', 'CPU %'], ...rows];
+    .map((t) => [t.tid === t.pid ? 'BUTT main thread (FLTK GUI loop)' : `BUTT thread "${t.name}"`, String(t.pid), String(t.tid), t.name, `+${t.bornAfterProcessMs}`, fmt(t.cpuPercent, 2)]);
+  return [['thread', 'pid', 'tid', 'name', 'born ms', 'CPU %'], ...rows];
 }
 
 function realTimeText(side: SideResult): string {
@@ -465,8 +480,11 @@ export async function run(log: (line: string) => void = (l) => console.log(l)): 
     if (side.ran && notRealTime(side)) lines.push(`WARNING: ${side.name} did not run at real time (${realTimeText(side)}): its CPU figure is for less (or more) work than the job`);
   }
   if (airtight.measurement) {
-    lines.push('', `where Airtight's CPU goes (threads, % of one core over the window; engine pid ${airtight.measurement.processes[0]?.pid}):`);
+    lines.push('', `where Airtight's CPU goes (threads, % of one core over the window; born = thread start after its process start; engine pid ${airtight.measurement.processes[0]?.pid}):`);
     lines.push(formatTable(threadTable(airtight.measurement, airtight.measurement.processes[0]!.pid)));
+    const buckets = airtightBuckets(airtight.measurement, airtight.measurement.processes[0]!.pid);
+    airtight.notes.push(`CPU buckets (% of one core): ${Object.entries(buckets).map(([k, v]) => `${k} ${fmt(v, 2)}`).join('; ')}`);
+    lines.push(`in buckets: ${Object.entries(buckets).map(([k, v]) => `${k} ${fmt(v, 2)}`).join('; ')}`);
     const mb = (kb: number | null): string => fmt(kb === null ? null : kb / 1024);
     lines.push(
       `per process: ${airtight.measurement.processes

@@ -62,6 +62,8 @@ export interface ThreadInfo {
   processName: string;
   /** The label of the first scan that saw this thread (see `noteNewThreads`). */
   firstSeen: string;
+  /** When the thread started, after its process started (10 ms resolution). */
+  bornAfterProcessMs: number;
   /** CPU ticks used inside the measurement window. */
   windowTicks: number;
 }
@@ -119,7 +121,8 @@ export class TreeSampler {
   private scanThreads(label: string): Map<string, ThreadInfo> {
     const found = new Map<string, ThreadInfo>();
     for (const pid of this.pids()) {
-      const processName = readStat(`/proc/${pid}/stat`)?.comm ?? '?';
+      const processStat = readStat(`/proc/${pid}/stat`);
+      if (!processStat) continue;
       let tids: string[];
       try {
         tids = readdirSync(`/proc/${pid}/task`);
@@ -131,7 +134,15 @@ export class TreeSampler {
         if (!stat) continue;
         const k = key(Number(t), stat.start);
         if (!this.threadPhase.has(k)) this.threadPhase.set(k, label);
-        found.set(k, { pid, tid: Number(t), name: stat.comm, processName, firstSeen: this.threadPhase.get(k)!, windowTicks: stat.ticks });
+        found.set(k, {
+          pid,
+          tid: Number(t),
+          name: stat.comm,
+          processName: processStat.comm,
+          firstSeen: this.threadPhase.get(k)!,
+          bornAfterProcessMs: Math.round(((stat.start - processStat.start) / CLOCK_TICKS) * 1000),
+          windowTicks: stat.ticks,
+        });
       }
     }
     return found;
