@@ -78,6 +78,8 @@ export interface ControlServerOptions {
 }
 
 export interface ControlServerStats {
+  /** TCP connections accepted plus datagrams read. */
+  received: number;
   commands: number;
   statusReplies: number;
   malformed: number;
@@ -134,6 +136,7 @@ export class ControlServer {
   private readonly statusBucket: TokenBucket;
   private readonly commandBucket: TokenBucket;
   private readonly counts: ControlServerStats = {
+    received: 0,
     commands: 0,
     statusReplies: 0,
     malformed: 0,
@@ -189,7 +192,8 @@ export class ControlServer {
   /** Binds one port; returns why not, or undefined once listening. */
   async tryListen(port: number): Promise<string | undefined> {
     if (this.protocol === 'tcp') {
-      const server = createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+      // Half-open allowed: `printf ... | nc` sends its request and FIN at once and still wants the reply.
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.onConnection(socket));
       const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
         server.once('error', resolve);
         server.listen({ port, host: this.host, exclusive: true, backlog: 128 }, () => resolve(undefined));
@@ -274,6 +278,7 @@ export class ControlServer {
   }
 
   private onConnection(socket: Socket): void {
+    this.counts.received++;
     socket.on('error', () => undefined);
     const address = socket.remoteAddress ?? '';
     if (this.frozen) return void socket.destroy();
@@ -300,6 +305,11 @@ export class ControlServer {
       clearTimeout(timer);
       this.connections.delete(socket);
     });
+    socket.once('end', () => {
+      if (answered) return; // the reply ends our side
+      this.problem('malformed', address, 'connection closed before a whole request');
+      socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => {
       if (answered) return; // bytes after the request are ignored, as BUTT does
       received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
@@ -321,6 +331,7 @@ export class ControlServer {
   }
 
   private onDatagram(socket: UdpSocket, message: Buffer, address: string, port: number): void {
+    this.counts.received++;
     if (this.frozen) return;
     if (!this.filter.allows(address)) return this.problem('refusedAddress', address, 'address not allowed');
     const frame = decodeFrame(message);
