@@ -263,9 +263,10 @@ export class FollowerCore {
     this.restart();
     const previousGm = previous?.grandmasterIdentity ?? null;
     const gm = best?.grandmasterIdentity ?? null;
+    // Grandmaster first: a listener re-announcing the SDP sees the new id before the state.
+    if (gm !== previousGm) this.listener.grandmaster(gm, previousGm, best);
     if (best === null) this.setState('free-run', 'no PTP master: the last one went silent');
     else this.setState('locking', `following ${best.sender.clockIdentity}-${best.sender.portNumber}`);
-    if (gm !== previousGm) this.listener.grandmaster(gm, previousGm, best);
   }
 
   private restart(): void {

@@ -85,7 +85,7 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
         ? { mode: 'ptp', sab, iface: options.iface, domainNumber: options.domainNumber ?? 0, eventPort: options.eventPort, generalPort: options.generalPort }
         : { mode: 'ptp4l', sab, socketPath: options.ptp4lSocket ?? '/var/run/ptp4l', domainNumber: options.domainNumber ?? 0, pollMs: 1000 };
     await clock.startWorker(data, options.startTimeoutMs ?? 3000);
-    if (clock.worker !== null) clock.currentMode = options.mode;
+    if (clock.lastWarning === null) clock.currentMode = options.mode;
     return clock;
   }
 
@@ -197,7 +197,7 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
       const fallBack = (error: AppError): void => {
         clearTimeout(timer);
         this.lastWarning = error;
-        this.description = `free-run from the local clock (${error.message})`;
+        this.description = `free-run from the local clock (${warningShort(error)})`;
         this.currentMode = 'free-run';
         void worker.terminate();
         this.resetToFreeRun();
@@ -237,6 +237,10 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
   private resetToFreeRun(): void {
     new SharedClockWriter(this.sab).write({ mapping: freeRunMapping(), state: 'free-run', grandmaster: null });
   }
+}
+
+function warningShort(error: AppError): string {
+  return `${error.code}: see the warning`;
 }
 
 /** Local clock as TAI: CLOCK_REALTIME (ms-accurate here, fine for free-run) + 37 s, advancing on the monotonic clock. */
