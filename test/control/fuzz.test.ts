@@ -292,7 +292,9 @@ describe('command server fuzz', () => {
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     // Rate limits lifted so thousands of decoded frames reach the target and get checked.
-    const { server, target } = await serve({ limits: { ...unlimited, requestTimeoutMs: 2000 } });
+    const warnings: string[] = [];
+    const log = { info: () => undefined, warn: (message: string) => void warnings.push(message) };
+    const { server, target } = await serve({ log, limits: { ...unlimited, requestTimeoutMs: 2000 } });
     const frames = makeFrames(TCP_FRAMES, rng(SEED));
     await sendTcpFrames(server.port, frames, 48);
     expect(await statusWithin({ port: server.port, protocol: 'tcp' })).toMatchObject({ kind: 'status' });
@@ -301,6 +303,11 @@ describe('command server fuzz', () => {
     console.log(`TCP fuzz (seed ${SEED}): ${stats.commands} commands, ${stats.statusReplies} status, ${stats.malformed} malformed, ${target.calls.length} target calls; loop delay max ${(lag.max / 1e6).toFixed(1)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms`);
     checkCalls(frames, target.calls);
     expect(stats.malformed).toBeGreaterThan(TCP_FRAMES / 4);
+    // Refused input is summarised (every 10 s and at close), never logged frame by frame.
+    await server.close();
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    expect(warnings.length).toBeLessThanOrEqual(3);
+    expect(warnings.at(-1)).toMatch(/^Command server refused requests: \d+ malformed/);
     expect(target.calls.length).toBeGreaterThan(TCP_FRAMES / 10);
     expect(lag.max / 1e6).toBeLessThan(MAX_LOOP_STALL_MS);
   });

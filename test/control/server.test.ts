@@ -272,12 +272,21 @@ describe('command server behaviour', () => {
     target.startRecording = () => new Promise<void>((resolve) => (release = resolve)) as unknown as void;
     const { server } = await serve({ target });
     const endpoint = { address: '127.0.0.1', port: server.port, protocol: 'tcp' as const };
+    const lingering = connect(server.port, '127.0.0.1'); // silent, still open at close()
+    lingering.on('error', () => undefined);
+    const lingeringClosed = once(lingering, 'close');
+    await once(lingering, 'connect');
     await sendControlRequest({ kind: 'start-recording' }, endpoint); // runs, never finishes
     await sendControlRequest({ kind: 'quit' }, endpoint); // queued behind it
     server.freeze();
     expect(await sendControlRequest({ kind: 'status' }, endpoint)).toMatchObject({ kind: 'failed', reason: 'not-running' });
+    // The open connection is dropped, and the call that never ends does not hold close() up.
+    const started = performance.now();
+    await server.close(AbortSignal.timeout(5000));
+    expect(performance.now() - started).toBeLessThan(4000); // well before the signal
+    await Promise.race([lingeringClosed, new Promise((r) => setTimeout(r, 3000))]);
+    expect(lingering.destroyed).toBe(true);
     release?.();
-    await server.close(AbortSignal.timeout(2000));
     expect(target.calls).toEqual([]); // the quit was queued, not run
     const again = createServer();
     again.listen(server.port, '127.0.0.1');
