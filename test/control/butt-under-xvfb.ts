@@ -29,17 +29,18 @@ export function buttUnderXvfbUnavailable(): string | null {
   return pulseRigUnavailable();
 }
 
-function listening(port: number): boolean {
+/** A TCP port in LISTEN state, or a UDP port bound (state 07), per /proc/net. */
+function listening(port: number, protocol: 'tcp' | 'udp'): boolean {
   let text = '';
   try {
-    text = readFileSync('/proc/net/tcp', 'utf8');
+    text = readFileSync(`/proc/net/${protocol}`, 'utf8');
   } catch {
     return false;
   }
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   return text.split('\n').some((line) => {
     const cols = line.trim().split(/\s+/);
-    return cols[1]?.endsWith(hex) === true && cols[3] === '0A';
+    return cols[1]?.endsWith(hex) === true && cols[3] === (protocol === 'tcp' ? '0A' : '07');
   });
 }
 
@@ -63,7 +64,9 @@ async function endByPid(child: ChildProcess | undefined): Promise<void> {
   }
 }
 
-export async function startButt(): Promise<ButtInstance> {
+/** `udp`: BUTT's `-U` (its command server on UDP instead of TCP). */
+export async function startButt(options: { udp?: boolean } = {}): Promise<ButtInstance> {
+  const protocol = options.udp ? 'udp' : 'tcp';
   let rig: PulseRig | undefined;
   let xvfb: ChildProcess | undefined;
   let butt: ChildProcess | undefined;
@@ -81,10 +84,10 @@ export async function startButt(): Promise<ButtInstance> {
     for (let i = 0; i < 200 && !displayText.includes('\n') && xvfb.exitCode === null; i++) await sleep(25);
     if (!displayText.includes('\n')) throw new Error('Xvfb did not report a display within 5 s');
 
-    const port = await freePort('tcp');
+    const port = await freePort(protocol);
     const home = join(rig.dir, 'home');
     let out = '';
-    butt = spawn('butt', ['-c', join(home, 'buttrc'), '-p', String(port)], {
+    butt = spawn('butt', ['-c', join(home, 'buttrc'), '-p', String(port), ...(options.udp ? ['-U'] : [])], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', DISPLAY: `:${displayText.trim()}`, JACK_NO_START_SERVER: '1', ...rig.env, HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -92,8 +95,8 @@ export async function startButt(): Promise<ButtInstance> {
     butt.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     butt.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const child = butt;
-    for (let i = 0; i < 600 && !listening(port) && child.exitCode === null; i++) await sleep(25);
-    if (!listening(port)) throw new Error(`BUTT opened no command port within 15 s (exit ${child.exitCode}): ${out.slice(-400)}`);
+    for (let i = 0; i < 600 && !listening(port, protocol) && child.exitCode === null; i++) await sleep(25);
+    if (!listening(port, protocol)) throw new Error(`BUTT opened no command port within 15 s (exit ${child.exitCode}): ${out.slice(-400)}`);
     return {
       port,
       pid: child.pid!,

@@ -24,10 +24,10 @@ async function ours(argv: string[]): Promise<{ code: number; out: string }> {
  * BUTT answers commands from a 0.25 s GUI timer that only gets going a moment after its port
  * opens, and allows one status per 0.8 s: retry with 1 s gaps (bounded).
  */
-async function statusUntil(port: number, accept: (out: string) => boolean, attempts = 12): Promise<{ code: number; out: string }> {
+async function statusUntil(port: number, accept: (out: string) => boolean, U: string[] = [], attempts = 12): Promise<{ code: number; out: string }> {
   let last = { code: -1, out: '' };
   for (let i = 0; i < attempts; i++) {
-    last = await ours(['-S', '-p', String(port)]);
+    last = await ours([...U, '-S', '-p', String(port)]);
     if (last.code === 0 && accept(last.out)) return last;
     await sleep(1000);
   }
@@ -85,5 +85,32 @@ describe.skipIf(unavailable !== null)('Airtight control client against a real BU
     expect(await butt!.waitForExit(15_000)).toBe(true);
     const after = await ours(['-p', String(butt!.port), '-S']);
     expect(after).toEqual({ code: 1, out: `No butt instance running on 127.0.0.1 at port ${butt!.port}\n` });
+  });
+});
+
+describe.skipIf(unavailable !== null)('Airtight control client against a real BUTT 0.1.37 in UDP mode (-U)', () => {
+  let butt: ButtInstance | undefined;
+
+  beforeAll(async () => {
+    butt = await startButt({ udp: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await butt?.stop();
+  }, 20_000);
+
+  it('-U: status, song update, a rate-limited status said as BUTT says it, quit', async () => {
+    const port = String(butt!.port);
+    const first = await statusUntil(butt!.port, () => true, ['-U']);
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/^connected: 0\n[\s\S]*\nlisteners: -1\n$/);
+    // A second status right away is over BUTT's limit: it answers -10 over UDP.
+    const tooSoon = await ours(['-U', '-S', '-p', port]);
+    expect(tooSoon).toEqual({ code: 1, out: 'Error: You may only request one status packet per second\n' });
+    expect(await ours(['-U', '-p', port, '-u', 'Über UDP ♫'])).toEqual({ code: 0, out: '' });
+    const after = await statusUntil(butt!.port, (out) => out.includes('song: Über UDP ♫\n'), ['-U']);
+    expect(after.out).toContain('song: Über UDP ♫\n');
+    expect(await ours(['-U', '-p', port, '-q'])).toEqual({ code: 0, out: '' });
+    expect(await butt!.waitForExit(15_000)).toBe(true);
   });
 });
