@@ -100,7 +100,7 @@ describe.skipIf(skipReason !== null)('PTP follower in a namespace lab with ptp4l
     const ptp4lGm = viaPtp4l.log.lines.find((l) => l.value.type === 'grandmaster')?.value as Extract<ChildLine, { type: 'grandmaster' }>;
     expect(ptp4lGm.id).toBe(gmId);
     await viaPtp4l.stop();
-    const ptp4lSnap = (viaPtp4l.log.lines.find((l) => l.value.type === 'snapshot')!.value as { snapshot: { answered: number; lastStatus: { ingressTimeNs: string } } }).snapshot;
+    const ptp4lSnap = (viaPtp4l.log.lines.find((l) => l.value.type === 'snapshot')!.value as unknown as { snapshot: { answered: number; lastStatus: { ingressTimeNs: string } } }).snapshot;
     expect(ptp4lSnap.answered).toBeGreaterThan(5);
     const ptp4lErrors = samples(viaPtp4l.log, 0).filter((s) => s.state === 'locked').map((s) => s.ptpMinusRealtimeNs);
     expect(ptp4lErrors.length).toBeGreaterThan(20);

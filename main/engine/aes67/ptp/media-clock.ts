@@ -69,6 +69,7 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
   private lastWarning: AppError | null = null;
   private description = 'free-run from the local clock';
   private currentMode: ClockMode = 'free-run';
+  private fellBack = false;
 
   private constructor(private readonly sab: SharedArrayBuffer) {
     super();
@@ -85,7 +86,7 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
         ? { mode: 'ptp', sab, iface: options.iface, domainNumber: options.domainNumber ?? 0, eventPort: options.eventPort, generalPort: options.generalPort }
         : { mode: 'ptp4l', sab, socketPath: options.ptp4lSocket ?? '/var/run/ptp4l', domainNumber: options.domainNumber ?? 0, pollMs: 1000 };
     await clock.startWorker(data, options.startTimeoutMs ?? 3000);
-    if (clock.lastWarning === null) clock.currentMode = options.mode;
+    if (!clock.fellBack) clock.currentMode = options.mode;
     return clock;
   }
 
@@ -196,6 +197,7 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
     return new Promise((resolve) => {
       const fallBack = (error: AppError): void => {
         clearTimeout(timer);
+        this.fellBack = true;
         this.lastWarning = error;
         this.description = `free-run from the local clock (${warningShort(error)})`;
         this.currentMode = 'free-run';

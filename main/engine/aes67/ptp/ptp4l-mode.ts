@@ -112,6 +112,7 @@ export async function runPtp4lMode(config: Extract<ClockWorkerData, { mode: 'ptp
   let lastStatus: TimeStatusNp | null = null;
   let lastError: AppError | null = null;
   let answered = 0;
+  let warned: string | null = null;
   const sourcePortIdentity = { clockIdentity: randomBytes(8).toString('hex'), portNumber: process.pid & 0xffff };
 
   const setState = (next: ClockState, reason: string): void => {
@@ -158,11 +159,16 @@ export async function runPtp4lMode(config: Extract<ClockWorkerData, { mode: 'ptp
     if (props?.kind === 'time-properties') properties = props.value;
     const status = await get(ManagementId.TIME_STATUS_NP, 500);
     if (status?.kind !== 'time-status') {
-      if (lastError) post({ type: 'warning', error: lastError });
+      // Warn once per distinct problem, not on every poll.
+      if (lastError && lastError.message !== warned) {
+        warned = lastError.message;
+        post({ type: 'warning', error: lastError });
+      }
       setGrandmaster(null);
       return setState('free-run', lastError?.message ?? 'ptp4l gave no time status');
     }
     answered++;
+    warned = null;
     lastStatus = status.value;
     lastError = null;
     if (!status.value.gmPresent) {
