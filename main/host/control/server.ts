@@ -341,8 +341,12 @@ export class ControlServer {
       return this.problem('malformed', address, frame.status === 'invalid' ? frame.error.message : 'datagram shorter than its header says');
     }
     this.handle(frame.request, 'udp', address, (reply) => {
-      if (!reply || this.closed) return;
-      socket.send(reply, port, address, () => undefined);
+      if (!reply || this.frozen) return;
+      try {
+        socket.send(reply, port, address, () => undefined);
+      } catch {
+        // closed in the meantime (freeze): the reply is dropped, like any UDP reply may be
+      }
     });
   }
 

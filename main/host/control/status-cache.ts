@@ -31,7 +31,8 @@ export class StatusCache {
 
   /** The status, or undefined when the target failed or did not answer in time. */
   async get(): Promise<StatusV3 | undefined> {
-    await withTimeout(this.options.settled(), this.options.timeoutMs);
+    // Bounded short: the client gives up after 2 s in all, and a status must still come.
+    await withTimeout(this.options.settled(), Math.min(500, this.options.timeoutMs / 3));
     if (performance.now() - this.fetchedAt < this.options.maxAgeMs && this.value) return this.value;
     this.inFlight ??= this.fetch().finally(() => {
       this.inFlight = undefined;
