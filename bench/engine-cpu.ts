@@ -27,7 +27,8 @@
  *
  * A benchmark, not a test: no thresholds (the goal, Airtight at or below BUTT's CPU, is printed
  * beside the ratio). Exit code 1 only when a side fails to start or a process is left behind.
- * Knobs: BENCH_ENGINE_SECONDS (60), BENCH_ENGINE_SETTLE_S (3), BENCH_BUTT=0 skips BUTT.
+ * Knobs: BENCH_ENGINE_SECONDS (60), BENCH_ENGINE_SETTLE_S (3), BENCH_BUTT=0 skips BUTT,
+ * BENCH_ENGINE_CPU_PROF=1 adds V8 CPU profiles of the engine's threads (top functions printed).
  * Run alone: `npx tsx bench/engine-cpu.ts`.
  */
 import { spawnSync } from 'node:child_process';
@@ -42,6 +43,7 @@ import { pulseRigUnavailable, startPulseRig, type PulseRig } from '../test/helpe
 import { ensureInstalled, startXvfb, stopChild } from './lib/butt-peer';
 import { startButtJob, type RunningButt } from './lib/butt-job';
 import { startIcecast, type Icecast, type Listener } from './lib/icecast-peer';
+import { summarizeProfiles } from './lib/cpu-profile';
 import { CLOCK_TICKS, TreeSampler, machineBusy, processTicks, type TreeMeasurement } from './lib/proc-sampler';
 import { TAG_VAR, killLeftovers, sleep, taggedProcesses, waitFor, type Leftover } from './lib/procs';
 import { fmt, formatTable, summarize } from './lib/stats';
@@ -74,6 +76,8 @@ interface SideResult {
   soundServerCpuPercent?: number;
   machineBusyPercent?: number;
   measurement?: TreeMeasurement;
+  /** Airtight: the per-thread CPU in a few buckets, % of one core. */
+  cpuBuckets?: Record<string, number>;
   recording?: { path: string; probe?: ProbeResult };
   leftovers: Leftover[];
   notes: string[];
@@ -148,7 +152,7 @@ function ensureBuilt(log: (line: string) => void): string | undefined {
 
 // ---------------------------------------------------------------- Airtight
 
-async function runAirtight(log: (line: string) => void): Promise<SideResult> {
+async function runAirtight(log: (line: string) => void, profileDir?: string): Promise<SideResult> {
   const side: SideResult = { name: 'Airtight engine', ran: false, realTime: {}, leftovers: [], notes: [] };
   const tag = `${process.pid}-engine-cpu-airtight`;
   const folder = mkdtempSync(join(tmpdir(), 'airtight-bench-cpu-rec-'));
@@ -157,7 +161,8 @@ async function runAirtight(log: (line: string) => void): Promise<SideResult> {
   try {
     rig = await startPulseRig({ sampleRate: SAMPLE_RATE, tone: TONE });
     engine = new EngineSupervisor({
-      launcher: forkEngine,
+      // With a profile dir: V8 CPU profiles of the engine's threads (main and workers), written at exit.
+      launcher: profileDir ? (options) => forkEngine({ ...options, execArgv: ['--cpu-prof', '--cpu-prof-dir', profileDir] }) : forkEngine,
       entry: ENGINE_ENTRY,
       env: { ...process.env, ...rig.env, AIRTIGHT_ENGINE_DIAGNOSTICS: '1', [TAG_VAR]: tag },
     });
@@ -441,7 +446,15 @@ export async function run(log: (line: string) => void = (l) => console.log(l)): 
     return 1;
   }
 
-  const airtight = await runAirtight(log);
+  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const resultsDir = join(__dirname, 'results');
+  const profileDir = process.env.BENCH_ENGINE_CPU_PROF === '1' ? join(resultsDir, `engine-cpu-prof-${stamp}`) : undefined;
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    log(`  profiling the engine (--cpu-prof; its CPU figures include the profiler's cost): ${profileDir.replace(ROOT + '/', '')}`);
+  }
+  const airtight = await runAirtight(log, profileDir);
+  const profiles = profileDir ? summarizeProfiles(profileDir, ROOT) : [];
   const butt: SideResult = withButt ? await runButt(log) : { name: 'BUTT', ran: false, startFailure: undefined, realTime: {}, leftovers: [], notes: ['skipped (BENCH_BUTT=0)'] };
 
   // ----- table -----
@@ -483,7 +496,7 @@ export async function run(log: (line: string) => void = (l) => console.log(l)): 
     lines.push('', `where Airtight's CPU goes (threads, % of one core over the window; born = thread start after its process start; engine pid ${airtight.measurement.processes[0]?.pid}):`);
     lines.push(formatTable(threadTable(airtight.measurement, airtight.measurement.processes[0]!.pid)));
     const buckets = airtightBuckets(airtight.measurement, airtight.measurement.processes[0]!.pid);
-    airtight.notes.push(`CPU buckets (% of one core): ${Object.entries(buckets).map(([k, v]) => `${k} ${fmt(v, 2)}`).join('; ')}`);
+    airtight.cpuBuckets = buckets;
     lines.push(`in buckets: ${Object.entries(buckets).map(([k, v]) => `${k} ${fmt(v, 2)}`).join('; ')}`);
     const mb = (kb: number | null): string => fmt(kb === null ? null : kb / 1024);
     lines.push(
@@ -491,6 +504,13 @@ export async function run(log: (line: string) => void = (l) => console.log(l)): 
         .map((p) => `${p.cmdline.split(' ').slice(-1)[0]?.replace(ROOT + '/', '') || p.name} (pid ${p.pid}) CPU ${fmt(p.cpuPercent, 2)} %, RSS ${mb(p.rssKbMedian)} MB, PSS ${mb(p.pssKbMedian)} MB`)
         .join('; ')}`,
     );
+  }
+  for (const p of profiles) {
+    // Node names the files CPU.<date>.<time>.<pid>.<threadId>.<seq>: thread 0 is the main thread, workers count up in creation order.
+    const threadId = Number(p.file.split('.')[4]);
+    const which = threadId === 0 ? 'engine main thread' : `engine worker thread ${threadId} (workers in creation order: 1 = stream encoder, 2 = record worker here)`;
+    lines.push('', `profile of the ${which}, ${p.file}: busy ${p.busyMs} of ${p.spanMs} ms (the engine's whole life, not only the window); top self time:`);
+    for (const t of p.top) lines.push(`  ${String(t.selfMs).padStart(7)} ms  ${t.fn}`);
   }
   if (butt.measurement) {
     lines.push('', 'BUTT threads:');
@@ -508,9 +528,7 @@ export async function run(log: (line: string) => void = (l) => console.log(l)): 
   for (const line of lines) log(line);
 
   // ----- JSON -----
-  const resultsDir = join(__dirname, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const file = join(resultsDir, `engine-cpu-${stamp}.json`);
   const strip = (s: SideResult): unknown => ({
     ...s,
@@ -535,6 +553,7 @@ export async function run(log: (line: string) => void = (l) => console.log(l)): 
         machine: { cores: cpus().length, model: cpus()[0]?.model, kernel: release(), loadBefore, clockTicks: CLOCK_TICKS },
         airtightStreamNote: 'stream encoder output counted and dropped inside the engine (diagnostics.open streamEncoder): no network sender yet',
         ratios,
+        profiles,
         airtight: strip(airtight),
         butt: strip(butt),
         seconds: round(seconds, 1),
