@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNetnsLab, netnsLabSkipReason, type NetnsLab } from '../../helpers/netns-lab';
-import { grandmasterRole, samples, startClockChild, startPtp4l, tempDir, type ChildLine } from './ptp-lab';
+import { LineLog, grandmasterRole, samples, startClockChild, startPtp4l, tempDir, type ChildLine } from './ptp-lab';
 
 const skipReason = netnsLabSkipReason() ?? (hasPtp4l() ? null : 'ptp4l (linuxptp) is not installed');
 if (skipReason) console.log(`[ptp lab] skipped: ${skipReason}`);
@@ -44,6 +44,7 @@ describe.skipIf(skipReason !== null)('PTP follower in a namespace lab with ptp4l
   let dir: string;
   let gmId: string;
   let gmReadyAt: number;
+  let wire: LineLog<{ t: number; type: number; port: number }>;
 
   beforeAll(async () => {
     const made = await createNetnsLab({ hosts: 2 });
@@ -51,6 +52,12 @@ describe.skipIf(skipReason !== null)('PTP follower in a namespace lab with ptp4l
     lab = made;
     dir = tempDir();
     const [gmHost, rxHost] = lab.hosts;
+    // Everything PTP the follower's host sends, seen from the grandmaster's side of the wire.
+    const capture = gmHost!.spawn('tshark', ['-l', '-n', '-i', gmHost!.iface, '-f', `udp and src host ${rxHost!.address} and (port 319 or port 320)`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ptp.v2.messagetype', '-e', 'ptp.v2.sourceportid']);
+    wire = new LineLog(capture, (line) => {
+      const [t, type, port] = line.trim().split('\t');
+      return t && type ? { t: Number(t), type: Number(type), port: Number(port) } : null;
+    });
     // A ptp4l slave on the follower's host first: we must share 319/320 with it.
     startPtp4l(rxHost!, dir, 'local-slave', { role: 'slave', udsAddress: join(dir, 'ptp4l.sock') });
     const gm = startPtp4l(gmHost!, dir, 'gm', { role: 'master', priority1: 100 });
@@ -106,6 +113,15 @@ describe.skipIf(skipReason !== null)('PTP follower in a namespace lab with ptp4l
     expect(ptp4lErrors.length).toBeGreaterThan(20);
     expect(worst(ptp4lErrors)).toBeLessThan(TOLERANCE_NS);
     console.log(`[ptp lab] ptp4l mode: worst ${Math.round(worst(ptp4lErrors) / 1000)} µs over ${ptp4lErrors.length} samples`);
+
+    // On the wire: the host sent nothing but Delay_Req (ptp4l's slave uses port 1, ours a random
+    // port), ours never faster than the master's logMinDelayReqInterval 0 (1 s).
+    expect(wire.lines.length).toBeGreaterThan(5);
+    expect([...new Set(wire.lines.map((l) => l.value.type))]).toEqual([1]);
+    const ours = wire.lines.map((l) => l.value).filter((v) => v.port !== 1);
+    expect(ours.length).toBeGreaterThan(5);
+    const gaps = ours.slice(1).map((v, i) => v.t - ours[i]!.t);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(0.99);
 
     // An immediate restart binds cleanly while ptp4l still holds the ports.
     const again = startClockChild(rxHost, { mode: 'ptp', iface: rxHost.iface });
