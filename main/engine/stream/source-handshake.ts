@@ -196,8 +196,16 @@ function dial(options: HandshakeOptions, port: number): Promise<{ ok: true; sock
     const onError = (error: NodeJS.ErrnoException): void => finish({ ok: false, failure: socketFailure(error, where) });
     const onAbort = (): void => finish(ABORTED);
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    let tcpConnected = false;
+    socket.once('connect', () => (tcpConnected = true));
     const timer = setTimeout(() => {
-      finish({ ok: false, failure: failure('STREAM_TIMEOUT', `${where} did not accept the connection within ${Math.round(timeoutMs / 1000)} s.`) });
+      const seconds = Math.round(timeoutMs / 1000);
+      finish({
+        ok: false,
+        failure: tcpConnected
+          ? failure('STREAM_TLS_FAILED', `${where} accepted the connection but did not complete a TLS handshake within ${seconds} s. Is TLS enabled on that port?`)
+          : failure('STREAM_TIMEOUT', `${where} did not accept the connection within ${seconds} s.`),
+      });
     }, timeoutMs);
     socket.on('error', onError);
     signal.addEventListener('abort', onAbort, { once: true });
