@@ -1,0 +1,108 @@
+/**
+ * AES67 sender settings, and the import of the BUTT AES67 fork's `[aes67]` section
+ * (`active ip port ttl dscp iface loopback ptp sap`). main/settings/aes67-settings-schema.ts
+ * holds the keys the settings file stores today; this schema is the sender's full view and
+ * can replace it.
+ */
+import { z } from 'zod';
+import { appError, type AppError } from '../../shared/errors';
+import { PACKET_TIMES, type PacketTimeMs } from './rtp';
+
+/** DSCP code points: AES67 media AF41, Dante networks EF. */
+export const DSCP_AES67 = 34;
+export const DSCP_DANTE = 46;
+
+const MULTICAST_V4 = /^(22[4-9]|23\d)\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export const Aes67SenderSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** 'dante': DSCP 46 and no source-filter line, which some Dante versions dislike. */
+  mode: z.enum(['aes67', 'dante']).default('aes67'),
+  /** Multicast group; Dante subscribes only inside 239.x/16 and uses 239.69.x.y. */
+  address: z
+    .string()
+    .regex(MULTICAST_V4, 'must be an IPv4 multicast address (224.0.0.0-239.255.255.255)')
+    .refine((a) => a.split('.').every((o) => Number(o) <= 255), 'each part must be 0..255')
+    .default('239.69.1.10'),
+  port: z.number().int().min(1024).max(65535).default(5004),
+  ttl: z.number().int().min(1).max(255).default(32),
+  /** null = the mode's default (34, or 46 in Dante mode). */
+  dscp: z.number().int().min(0).max(63).nullable().default(null),
+  /** Interface name (eth0) or IPv4 address; '' = the system's route. */
+  interface: z.string().default(''),
+  /** Receive our own multicast on this host too. */
+  loopback: z.boolean().default(false),
+  /** Follow a PTP grandmaster; off = free-run from the local clock. */
+  ptp: z.boolean().default(true),
+  /** Announce with SAP. */
+  sap: z.boolean().default(true),
+  streamName: z.string().min(1).max(64).default('Airtight'),
+  encoding: z.enum(['L24', 'L16']).default('L24'),
+  channels: z.number().int().min(1).max(8).default(2),
+  packetTimeMs: z
+    .number()
+    .refine((v): v is PacketTimeMs => String(v) in PACKET_TIMES, 'packet time must be 0.125, 0.25, 0.333, 1 or 4 ms')
+    .default(1),
+  payloadType: z.number().int().min(96).max(127).default(97),
+  /** a=source-filter line in the SDP. */
+  sourceFilter: z.boolean().default(true),
+  /** a=framecount line (Ravenna-era gear). */
+  framecount: z.boolean().default(false),
+  /** Feed before the DSP chain instead of after it (BUTT's fork sends post-DSP). */
+  preDsp: z.boolean().default(false),
+});
+export type Aes67SenderSettings = z.infer<typeof Aes67SenderSettingsSchema>;
+
+export function defaultAes67Settings(): Aes67SenderSettings {
+  return Aes67SenderSettingsSchema.parse({});
+}
+
+export function effectiveDscp(settings: Pick<Aes67SenderSettings, 'dscp' | 'mode'>): number {
+  return settings.dscp ?? (settings.mode === 'dante' ? DSCP_DANTE : DSCP_AES67);
+}
+
+const BUTT_KEYS: Record<string, string> = {
+  enabled: 'active', address: 'ip', port: 'port', ttl: 'ttl', dscp: 'dscp',
+  interface: 'iface', loopback: 'loopback', ptp: 'ptp', sap: 'sap',
+};
+
+/**
+ * Reads the BUTT fork's `[aes67]` section (values as strings, as an INI parser returns them;
+ * an empty value means the default, as in BUTT). Unknown keys are ignored; a bad value is an
+ * error naming the key rather than a silent default.
+ */
+export function importButtAes67(section: Record<string, string | undefined>): { settings: Aes67SenderSettings } | { error: AppError } {
+  const raw: Record<string, unknown> = {};
+  const int = (key: string): number | undefined => {
+    const v = section[key]?.trim();
+    return v === undefined || v === '' ? undefined : Number(v);
+  };
+  const bool = (key: string): boolean | undefined => {
+    const v = int(key);
+    return v === undefined ? undefined : v !== 0;
+  };
+  const str = (key: string): string | undefined => {
+    const v = section[key]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const set = (name: string, value: unknown): void => {
+    if (value !== undefined) raw[name] = value;
+  };
+  set('enabled', bool('active'));
+  set('address', str('ip'));
+  set('port', int('port'));
+  set('ttl', int('ttl'));
+  set('dscp', int('dscp'));
+  set('interface', str('iface'));
+  set('loopback', bool('loopback'));
+  set('ptp', bool('ptp'));
+  set('sap', bool('sap'));
+  const parsed = Aes67SenderSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? '');
+    const key = BUTT_KEYS[name] ?? name;
+    return { error: appError('AES67_IMPORT_INVALID', `[aes67] ${key}=${section[key] ?? ''} is invalid: ${issue?.message ?? 'invalid value'}`) };
+  }
+  return { settings: parsed.data };
+}
