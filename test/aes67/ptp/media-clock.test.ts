@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { AirtightMediaClock } from '../../../main/engine/aes67/ptp/media-clock';
 import { SharedClockReader, SharedClockWriter, createSharedClock, ptpAt } from '../../../main/engine/aes67/ptp/shared-clock';
 import { ResourceRegistry } from '../../../main/engine/resource-registry';
+import { ClockMappingReader } from '../../../main/engine/aes67/media-clock';
 
 const EVENT_PORT = 31_900 + (process.pid % 50) * 2;
 const GENERAL_PORT = EVENT_PORT + 1;
@@ -53,6 +54,24 @@ describe('AirtightMediaClock', () => {
     const diff = Number(clock.nowNs() - BigInt(Date.now()) * 1_000_000n) - TAI_MINUS_UTC_NS;
     expect(Math.abs(diff)).toBeLessThan(50_000_000);
     expect(clock.register(new ResourceRegistry())).toEqual([]);
+    // The sender's mapping buffer tells the same time.
+    const local = process.hrtime.bigint();
+    const sender = new ClockMappingReader(clock.mapping).ptpAt(local);
+    const ours = new SharedClockReader(clock.sharedBuffer()).nowNs(local);
+    expect(sender).toBe(ours);
+    expect(clock.domain()).toBe(0);
+  });
+
+  it('onChange fires on state and grandmaster events and unsubscribes', async () => {
+    clock = await AirtightMediaClock.start({ mode: 'free-run', domainNumber: 3 });
+    expect(clock.domain()).toBe(3);
+    let calls = 0;
+    const off = clock.onChange(() => calls++);
+    clock.emit('state', 'locking', 'test');
+    clock.emit('grandmaster', '00-1D-C1-FF-FE-12-34-56', null);
+    off();
+    clock.emit('state', 'locked', 'test');
+    expect(calls).toBe(2);
   });
 
   it('the follower on loopback: two registry entries; closing them closes both sockets and joins the thread', async () => {

@@ -1,19 +1,19 @@
 /**
- * The AES67 media clock as the sender and the announcer see it:
+ * The AES67 media clock: implements the sender's MediaClock (../media-clock.ts) with
  *
  *   nowNs()          PTP time in ns (the grandmaster's timescale: TAI for a real PTP
  *                    grandmaster, CLOCK_REALTIME for ptp4l with software timestamps, which
  *                    announces the ARB timescale; in free-run: CLOCK_REALTIME + 37 s, i.e. TAI)
  *   grandmasterId()  the grandmaster's EUI-64 as the SDP writes it (00-1D-C1-FF-FE-12-34-56), or null
  *   state()          'free-run' | 'locking' | 'locked'
- *   events           'state' (state, reason), 'grandmaster' (id, previous), 'warning' (AppError)
+ *   mapping          the sender's SharedArrayBuffer mapping, kept current by the clock thread
+ *   onChange()       and the events 'state' (state, reason), 'grandmaster' (id, previous),
+ *                    'warning' (AppError)
  *
  * Modes: 'ptp' runs our own follower (a worker thread owning UDP 319/320), 'ptp4l' reads a
  * running ptp4l through its management socket, 'free-run' uses the local clock. When 'ptp'
- * or 'ptp4l' cannot start (privileged ports, no ptp4l), the clock falls back to free-run and
- * keeps the reason in warning() (also emitted as a 'warning' event).
- *
- * Other threads read the same time through sharedBuffer() and SharedClockReader.
+ * or 'ptp4l' cannot start (privileged ports, no interface), the clock falls back to free-run
+ * and keeps the reason in warning() (also emitted as a 'warning' event).
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -24,24 +24,16 @@ import type { ResourceHandle, ResourceRegistry } from '../../resource-registry';
 import { clockIdentityForSdp } from './ptp-messages';
 import type { ClockWorkerData, ClockWorkerEvent } from './ptp-worker-protocol';
 import { SharedClockReader, SharedClockWriter, createSharedClock, type ClockState } from './shared-clock';
+import { TAI_UTC_OFFSET_S, createClockMapping, type MediaClock } from '../media-clock';
 
 export type { ClockState } from './shared-clock';
 
-/** TAI - UTC since 2017-01-01 (no leap second announced since). */
-export const TAI_UTC_OFFSET_S = 37;
+export type { MediaClock } from '../media-clock';
 
 export interface MediaClockEvents {
   state: [state: ClockState, reason: string];
   grandmaster: [id: string | null, previous: string | null];
   warning: [error: AppError];
-}
-
-export interface MediaClock {
-  nowNs(): bigint;
-  grandmasterId(): string | null;
-  state(): ClockState;
-  on<E extends keyof MediaClockEvents>(event: E, listener: (...args: MediaClockEvents[E]) => void): this;
-  off<E extends keyof MediaClockEvents>(event: E, listener: (...args: MediaClockEvents[E]) => void): this;
 }
 
 export type ClockMode = 'ptp' | 'ptp4l' | 'free-run';
@@ -71,20 +63,28 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
   private currentMode: ClockMode = 'free-run';
   private fellBack = false;
 
-  private constructor(private readonly sab: SharedArrayBuffer) {
+  /** The sender's mapping buffer (../media-clock.ts layout), written together with ours. */
+  readonly mapping: SharedArrayBuffer;
+
+  private constructor(
+    private readonly sab: SharedArrayBuffer,
+    private readonly domainNumber: number,
+  ) {
     super();
     this.reader = new SharedClockReader(sab);
+    this.mapping = createClockMapping();
+    this.resetToFreeRun();
   }
 
   /** Starts the clock; never fails: a mode that cannot start becomes free-run with a warning. */
   static async start(options: MediaClockOptions): Promise<AirtightMediaClock> {
     const sab = createSharedClock({ mapping: freeRunMapping(), state: 'free-run', grandmaster: null });
-    const clock = new AirtightMediaClock(sab);
+    const clock = new AirtightMediaClock(sab, options.domainNumber ?? 0);
     if (options.mode === 'free-run') return clock;
     const data: ClockWorkerData =
       options.mode === 'ptp'
-        ? { mode: 'ptp', sab, iface: options.iface, domainNumber: options.domainNumber ?? 0, eventPort: options.eventPort, generalPort: options.generalPort }
-        : { mode: 'ptp4l', sab, socketPath: options.ptp4lSocket ?? '/var/run/ptp4l', domainNumber: options.domainNumber ?? 0, pollMs: 1000 };
+        ? { mode: 'ptp', sab, senderMapping: clock.mapping, iface: options.iface, domainNumber: options.domainNumber ?? 0, eventPort: options.eventPort, generalPort: options.generalPort }
+        : { mode: 'ptp4l', sab, senderMapping: clock.mapping, socketPath: options.ptp4lSocket ?? '/var/run/ptp4l', domainNumber: options.domainNumber ?? 0, pollMs: 1000 };
     await clock.startWorker(data, options.startTimeoutMs ?? 3000);
     if (!clock.fellBack) clock.currentMode = options.mode;
     return clock;
@@ -101,6 +101,20 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
 
   state(): ClockState {
     return this.reader.read().state;
+  }
+
+  domain(): number {
+    return this.domainNumber;
+  }
+
+  /** Called on every grandmaster or state change (the announcer re-announces the SDP); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.on('state', listener);
+    this.on('grandmaster', listener);
+    return () => {
+      this.off('state', listener);
+      this.off('grandmaster', listener);
+    };
   }
 
   /** The mode actually running ('free-run' after a fallback). */
@@ -237,7 +251,7 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
   }
 
   private resetToFreeRun(): void {
-    new SharedClockWriter(this.sab).write({ mapping: freeRunMapping(), state: 'free-run', grandmaster: null });
+    new SharedClockWriter(this.sab, this.mapping).write({ mapping: freeRunMapping(), state: 'free-run', grandmaster: null });
   }
 }
 

@@ -4,8 +4,8 @@ import type { FollowerSnapshot } from './follower-core';
 import type { ClockState } from './shared-clock';
 
 export type ClockWorkerData =
-  | { mode: 'ptp'; sab: SharedArrayBuffer; iface?: string; domainNumber: number; eventPort?: number; generalPort?: number }
-  | { mode: 'ptp4l'; sab: SharedArrayBuffer; socketPath: string; domainNumber: number; pollMs: number };
+  | { mode: 'ptp'; sab: SharedArrayBuffer; senderMapping: SharedArrayBuffer; iface?: string; domainNumber: number; eventPort?: number; generalPort?: number }
+  | { mode: 'ptp4l'; sab: SharedArrayBuffer; senderMapping: SharedArrayBuffer; socketPath: string; domainNumber: number; pollMs: number };
 
 export type ClockWorkerCommand = { type: 'stop' } | { type: 'snapshot' };
 

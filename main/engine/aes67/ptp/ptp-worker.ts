@@ -36,7 +36,7 @@ port.on('message', (command: ClockWorkerCommand) => {
 let snapshot: () => void = () => undefined;
 
 async function runFollower(config: Extract<ClockWorkerData, { mode: 'ptp' }>): Promise<void> {
-  const writer = new SharedClockWriter(config.sab);
+  const writer = new SharedClockWriter(config.sab, config.senderMapping);
   const current = new SharedClockReader(config.sab).read();
   const resolved = resolvePtpInterface(config.iface);
   if (!resolved.ok) return post({ type: 'start-failed', error: resolved.error });

@@ -103,7 +103,7 @@ export async function runPtp4lMode(config: Extract<ClockWorkerData, { mode: 'ptp
   }
   const target = sockaddrUn(config.socketPath);
   const targetLen = 2 + Buffer.byteLength(config.socketPath) + 1;
-  const writer = new SharedClockWriter(config.sab);
+  const writer = new SharedClockWriter(config.sab, config.senderMapping);
   let mapping: ClockMapping = new SharedClockReader(config.sab).read().mapping;
   let state: ClockState = 'free-run';
   let grandmaster: string | null = null;

@@ -9,6 +9,7 @@
  * Float64 at byte 40 rate.
  */
 import type { ClockMapping } from './offset-estimator';
+import { ClockMappingWriter } from '../media-clock';
 
 export type ClockState = 'free-run' | 'locking' | 'locked';
 
@@ -32,14 +33,18 @@ export class SharedClockWriter {
   private readonly ints: Int32Array;
   private readonly bigs: BigInt64Array;
   private readonly floats: Float64Array;
+  private readonly senderMapping: ClockMappingWriter | null;
 
-  constructor(sab: SharedArrayBuffer) {
+  /** `senderMapping`: the RTP sender's mapping buffer (../media-clock.ts layout), kept equal. */
+  constructor(sab: SharedArrayBuffer, senderMapping?: SharedArrayBuffer) {
     this.ints = new Int32Array(sab, 0, 4);
     this.bigs = new BigInt64Array(sab, 16, 3);
     this.floats = new Float64Array(sab, 40, 1);
+    this.senderMapping = senderMapping ? new ClockMappingWriter(senderMapping) : null;
   }
 
   write(view: SharedClockView): void {
+    this.senderMapping?.write({ localAnchorNs: view.mapping.refLocalNs, ptpAnchorNs: view.mapping.refPtpNs, ratePpb: view.mapping.rate * 1e9 });
     Atomics.add(this.ints, 0, 1); // odd: write in progress
     Atomics.store(this.ints, 1, STATES.indexOf(view.state));
     Atomics.store(this.ints, 2, view.grandmaster === null ? 0 : 1);
