@@ -95,8 +95,9 @@ export class RtpPacketWriter {
   }
 }
 
+/** Scales by 2^(bits-1) (so -1.0 is the most negative code) and clips +1.0 to the largest. */
 function toInt(x: number, full: number): number {
-  const v = Math.round(x * full);
+  const v = Math.round(x * (full + 1));
   return v > full ? full : v < -full - 1 ? -full - 1 : v;
 }
 
