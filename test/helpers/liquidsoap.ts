@@ -1,5 +1,5 @@
 /**
- * A real Liquidsoap (2.1) harbor for tests: one mount on a free port, the decoded audio written
+ * A real Liquidsoap (2.1) harbor for tests: one or more mounts on a free port, the decoded audio written
  * as raw s16le stereo 44.1 kHz to a file (Liquidsoap's own decoders do the listening). Ready when
  * the harbor port accepts a connection; stopped by pid.
  */
@@ -12,7 +12,8 @@ import { freePort } from './ports';
 import { sleep } from './icecast';
 
 export interface LiquidsoapOptions {
-  mount?: string;
+  /** One harbor input per mount, each decoded to its own file. */
+  mounts?: string[];
   password?: string;
   user?: string;
   /** Harbor's icy (Shoutcast v1) source protocol on port + 1. */
@@ -34,15 +35,21 @@ export class Liquidsoap {
   static async start(options: LiquidsoapOptions = {}): Promise<Liquidsoap> {
     const dir = mkdtempSync(join(tmpdir(), 'airtight-liquidsoap-'));
     const port = await freePort('tcp');
-    const mount = (options.mount ?? 'live').replace(/^\//, '');
+    const mounts = (options.mounts ?? ['live']).map((m) => m.replace(/^\//, ''));
+    const inputs = mounts
+      .map(
+        (mount, i) => `
+s${i} = input.harbor(${JSON.stringify(mount)}, port=${port}, user=${JSON.stringify(options.user ?? 'source')}, password=${JSON.stringify(options.password ?? 'hackme')}, buffer=0.5, max=5.${options.icy ? ', icy=true' : ''})
+output.file(%wav(header=false, stereo=true, samplerate=${LIQUIDSOAP_RATE}), ${JSON.stringify(join(dir, `${mount}.raw`))}, fallible=true, s${i})`,
+      )
+      .join('\n');
     const script = `
 settings.init.allow_root.set(true)
 settings.harbor.bind_addrs.set(["127.0.0.1"])
 settings.log.stdout.set(true)
 settings.log.file.set(false)
 settings.log.level.set(3)
-s = input.harbor(${JSON.stringify(mount)}, port=${port}, user=${JSON.stringify(options.user ?? 'source')}, password=${JSON.stringify(options.password ?? 'hackme')}${options.icy ? ', icy=true' : ''})
-output.file(%wav(header=false, stereo=true, samplerate=${LIQUIDSOAP_RATE}), ${JSON.stringify(join(dir, 'out.raw'))}, fallible=true, s)
+${inputs}
 `;
     writeFileSync(join(dir, 'harbor.liq'), script);
     const child = spawn('liquidsoap', [join(dir, 'harbor.liq')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,15 +74,15 @@ output.file(%wav(header=false, stereo=true, samplerate=${LIQUIDSOAP_RATE}), ${JS
     return this.output;
   }
 
-  /** Bytes of decoded audio written so far. */
-  decodedBytes(): number {
-    const path = join(this.dir, 'out.raw');
+  /** Bytes of decoded audio written so far for a mount. */
+  decodedBytes(mount: string): number {
+    const path = join(this.dir, `${mount.replace(/^\//, '')}.raw`);
     return existsSync(path) ? statSync(path).size : 0;
   }
 
-  /** The decoded audio as interleaved float stereo. */
-  decoded(): Float32Array {
-    const path = join(this.dir, 'out.raw');
+  /** The decoded audio of a mount as interleaved float stereo. */
+  decoded(mount: string): Float32Array {
+    const path = join(this.dir, `${mount.replace(/^\//, '')}.raw`);
     if (!existsSync(path)) return new Float32Array(0);
     const raw = readFileSync(path);
     const samples = new Float32Array(Math.floor(raw.length / 2));

@@ -1,0 +1,95 @@
+/**
+ * Beyond Icecast's HTTP sources: a real Liquidsoap harbor (its own decoders are the listener)
+ * by PUT and by SOURCE, Liquidsoap's accept-then-drop rejection reported as rejected and never
+ * as connected, and Icecast's Shoutcast v1 source port (MP3) with an ffmpeg listener.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Icecast } from '../helpers/icecast';
+import { Liquidsoap, LIQUIDSOAP_RATE } from '../helpers/liquidsoap';
+import { measureTone } from '../encoders/audio-check';
+import { killListeners, lastState, listen, RATE, TONE_DBFS, toneRig, until, type Rig } from './stream-rig';
+import { StreamSender, type SenderState } from '../../main/engine/stream/stream-sender';
+import { ServerEntrySchema, StreamInfoSchema } from '../../main/engine/stream/server-settings';
+
+let liquidsoap: Liquidsoap;
+let rig: Rig;
+beforeAll(async () => {
+  [liquidsoap, rig] = await Promise.all([Liquidsoap.start({ mounts: ['mp3', 'vorbis', 'opus', 'flac', 'strict'] }), toneRig()]);
+});
+afterEach(async () => {
+  killListeners();
+  await rig.manager.stopAll();
+});
+afterAll(async () => {
+  await rig?.close();
+  await liquidsoap?.remove();
+});
+
+describe('Liquidsoap harbor', () => {
+  it('MP3 and Ogg FLAC by PUT, Ogg Vorbis and Ogg Opus by SOURCE: Liquidsoap decodes the tone from each', async () => {
+    const servers = [
+      { name: 'mp3', protocol: 'put', codec: { codec: 'mp3', bitrateKbps: 128 } },
+      { name: 'flac', protocol: 'put', codec: { codec: 'ogg-flac' } },
+      { name: 'vorbis', protocol: 'source', codec: { codec: 'vorbis' } },
+      { name: 'opus', protocol: 'source', codec: { codec: 'opus' } },
+    ] as const;
+    for (const s of servers) {
+      const error = await rig.manager.start({ ...s, address: '127.0.0.1', port: liquidsoap.port, password: 'hackme', mount: `/${s.name}` });
+      expect(error, JSON.stringify(error)).toBeUndefined();
+    }
+    const wanted = 2 * LIQUIDSOAP_RATE * 2 * 2; // 2 s of s16 stereo
+    expect(await until(() => servers.every((s) => liquidsoap.decodedBytes(s.name) >= wanted), 20_000, 100), liquidsoap.log.slice(-2000)).toBe(true);
+    for (const s of servers) {
+      expect(rig.manager.state(s.name)?.state, s.name).toBe('connected');
+      const samples = liquidsoap.decoded(s.name);
+      const tone = measureTone(samples.subarray(samples.length - 1.5 * LIQUIDSOAP_RATE * 2), LIQUIDSOAP_RATE);
+      expect(tone.hz[0], s.name).toBeCloseTo(997, 0);
+      expect(tone.rmsDb[0], s.name).toBeCloseTo(TONE_DBFS - 3.01, 0);
+    }
+  });
+
+  it('a source Liquidsoap accepts and then drops is reported as rejected, never as connected', async () => {
+    const states: SenderState[] = [];
+    // A content type its decoders do not take: harbor answers 200 OK, then hangs up.
+    const sender = new StreamSender({
+      entry: ServerEntrySchema.parse({ name: 'strict', address: '127.0.0.1', port: liquidsoap.port, password: 'hackme', mount: '/strict', reconnectDelaySeconds: 0.3 }),
+      info: StreamInfoSchema.parse({}),
+      mimeType: 'audio/x-unknown',
+      format: { sampleRate: RATE, channels: 2 },
+      onState: (state) => states.push(state),
+    });
+    sender.start();
+    try {
+      expect(await until(() => states.filter((s) => s.state === 'retrying').length >= 2, 10_000)).toBe(true);
+    } finally {
+      await sender.stop();
+    }
+    expect(states.some((s) => s.state === 'connected')).toBe(false);
+    const rejections = states.filter((s): s is Extract<SenderState, { state: 'retrying' }> => s.state === 'retrying');
+    expect(rejections[0]!.error).toMatchObject({ code: 'STREAM_REJECTED', message: expect.stringMatching(/accepted the source and dropped it/) });
+    expect(states.filter((s) => s.state === 'connecting' && s.phase === 'confirming').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("Icecast's Shoutcast v1 port", () => {
+  let icecast: Icecast;
+  beforeAll(async () => {
+    icecast = await Icecast.start({ shoutcastMount: '/sc.mp3' });
+  });
+  afterAll(async () => {
+    await icecast?.remove();
+  });
+
+  it('MP3 through port + 1 (password line, icy- headers): a listener decodes the tone', async () => {
+    const error = await rig.manager.start({ name: 'sc', type: 'shoutcast', address: '127.0.0.1', port: icecast.port, password: 'hackme', codec: { codec: 'mp3', bitrateKbps: 128 } });
+    expect(error).toBeUndefined();
+    expect(await until(() => rig.manager.state('sc')?.state === 'connected', 10_000)).toBe(true);
+    expect(lastState(rig, 'sc')).toMatchObject({ protocol: 'shoutcast' });
+    expect(await icecast.mounts()).toContain('/sc.mp3');
+    const { samples, stderr } = await listen(icecast.url('/sc.mp3'), 1.5);
+    expect(samples.length / 2, stderr).toBeGreaterThanOrEqual(RATE * 1.4);
+    const tone = measureTone(samples, RATE);
+    expect(tone.hz[0]).toBeCloseTo(997, 0);
+    expect(tone.rmsDb[0]).toBeCloseTo(TONE_DBFS - 3.01, 0);
+  });
+});
