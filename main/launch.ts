@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseCliArgs } from './host/cli-args';
 import { runHeadless } from './host/headless';
+import { runControlClient } from './host/control/client';
+import { hasControlFlag } from './host/control/client-args';
 
 const argv = process.argv.slice(2);
 const engineEntry = join(__dirname, 'engine.js');
@@ -47,8 +49,11 @@ function whyHeadless(): string | undefined {
   return 'desktop';
 }
 
-const mode = whyHeadless();
-if (mode === 'desktop') {
+// BUTT's control-mode flags (-s -d -r -t -n -q -u -S ...) make this a one-shot client.
+const mode = hasControlFlag(argv) ? 'control-client' : whyHeadless();
+if (mode === 'control-client') {
+  void runControlClient(argv).then((code) => process.exit(code));
+} else if (mode === 'desktop') {
   const appRoot = join(__dirname, '..', '..');
   const child = spawn(electronBinary()!, [appRoot, ...argv], { stdio: 'inherit' });
   // The desktop app runs its own shutdown on these; we just pass them on and wait.

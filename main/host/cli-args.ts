@@ -10,6 +10,16 @@ export interface CliArgs {
   uiPort?: number;
   /** Hand "quit" to the instance already running on this data dir. */
   quit: boolean;
+  /** BUTT `-A`: command server on all interfaces. */
+  controlExposed: boolean;
+  /** With -A: addresses or CIDR subnets allowed besides loopback. */
+  controlAllow: string[];
+  /** BUTT `-U`: command server over UDP. */
+  controlUdp: boolean;
+  /** BUTT `-x`: no command server. */
+  noControlServer: boolean;
+  /** BUTT `-L`: list audio devices and exit. */
+  listDevices: boolean;
   help: boolean;
   version: boolean;
 }
@@ -18,9 +28,16 @@ export const USAGE = `Usage: airtight [options]
   --headless            run without a window (plain Node; for rack machines and servers)
   --data-dir <dir>      settings, logs and pid file (default: the per-user config folder)
   -c, --config <file>   Airtight settings or a BUTT .buttrc to start with
-  -p, --port <port>     control port (BUTT-compatible command server)
+  -p, --port <port>     command server port (BUTT-compatible; default: first free of 1256-1265)
+  -A                    command server on all interfaces (default 127.0.0.1 only)
+  --control-allow <list>  with -A: addresses/subnets allowed, comma-separated
+  -U                    command server over UDP
+  -x                    no command server
+  -L                    list audio input devices and exit
   --ui-port <port>      serve the web UI on 127.0.0.1:<port> (headless)
   --quit                ask the instance running on this data dir to quit
+Control a running Airtight or BUTT (BUTT's flags): -s [name] -d -r -t -n -q -u <song> -S
+  -M/-m/-O/-o <seconds>, with -a <address> -p <port> -U
   -h, --help            this text
   -v, --version         print the version`;
 
@@ -41,15 +58,25 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       port: { type: 'string', short: 'p' },
       'ui-port': { type: 'string' },
       quit: { type: 'boolean' },
+      'all-interfaces': { type: 'boolean', short: 'A' },
+      'control-allow': { type: 'string' },
+      udp: { type: 'boolean', short: 'U' },
+      'no-control': { type: 'boolean', short: 'x' },
+      'list-devices': { type: 'boolean', short: 'L' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
   });
-  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version']);
+  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices']);
   const unknown = tokens.filter((t) => t.kind === 'option' && !known.has(t.name)).map((t) => (t.kind === 'option' ? t.rawName : ''));
   const args: CliArgs = {
     headless: values.headless === true,
     quit: values.quit === true,
+    controlExposed: values['all-interfaces'] === true,
+    controlAllow: typeof values['control-allow'] === 'string' ? values['control-allow'].split(',').map((a) => a.trim()).filter(Boolean) : [],
+    controlUdp: values.udp === true,
+    noControlServer: values['no-control'] === true,
+    listDevices: values['list-devices'] === true,
     help: values.help === true,
     version: values.version === true,
   };

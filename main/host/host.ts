@@ -19,6 +19,9 @@ import { toAppError } from '../shared/errors';
 import { parseCliArgs, type CliArgs } from './cli-args';
 import { dataPaths, type DataPaths } from './data-dir';
 import { applyEnvDiagnostics } from './engine-diagnostics';
+import { LiveStatus } from './live-status';
+import { startHostControl } from './host-control';
+import type { ControlServer } from './control/server';
 import { claimInstance, type InstanceLock, type InstanceReply } from './instance-lock';
 
 /** A screen the host reports to: the desktop window, the headless terminal, the web UI. */
@@ -64,6 +67,9 @@ export class Host {
   readonly engine: EngineSupervisor;
   readonly settings: SettingsStore;
   readonly paths: DataPaths;
+  /** What the engine is doing, from its events (levels, signal, recording, streams). */
+  readonly status = new LiveStatus();
+  private control: ControlServer | undefined;
   private readonly sinks: UiSink[] = [];
   private readonly inputs: InputSource[] = [];
   private readonly history: RunHistory;
@@ -170,14 +176,18 @@ export class Host {
     this.warnAboutPendingFlags();
     this.lock.handle((request) => this.onSecondInstance(request.argv));
     await this.startEngine();
+    this.control = await startHostControl(this, this.options.args, () => undefined);
+    if (this.control) {
+      const control = this.control;
+      this.addInput({ name: `command server (port ${control.port})`, freeze: () => control.freeze() });
+    }
   }
 
   /** Flags accepted from day one whose features arrive later: say so rather than ignore them. */
   private warnAboutPendingFlags(): void {
-    const { config, controlPort, uiPort } = this.options.args;
+    const { config, uiPort } = this.options.args;
     const pending = [
       config !== undefined ? `-c ${config} (config import)` : undefined,
-      controlPort !== undefined ? `-p ${controlPort} (control server)` : undefined,
       uiPort !== undefined ? `--ui-port ${uiPort} (web UI)` : undefined,
     ].filter((text) => text !== undefined);
     if (pending.length === 0) return;
@@ -199,11 +209,24 @@ export class Host {
     this.pidFile.write(this.engine.pid!);
     this.setEngineState({ state: 'running', pid: this.engine.pid! });
     this.log.info(`Engine running (pid ${this.engine.pid}).`);
+    await this.configureAudio();
     await applyEnvDiagnostics(this.engine, this.log);
+  }
+
+  /** Hands the audio settings to the engine; the engine reports what it could open. */
+  private async configureAudio(): Promise<void> {
+    try {
+      const result = await this.engine.request('audio.configure', this.settings.get().audio);
+      this.log.info(`Audio input: ${result.source} (${result.format.sampleRate} Hz, ${result.format.channels} ch).`);
+    } catch (error) {
+      const appErr = toAppError(error, 'AUDIO_CONFIGURE_FAILED', 'The audio input could not be set up');
+      this.log.error(appErr.message, appErr);
+    }
   }
 
   private wireEngine(): void {
     this.engine.onEvent((event, data) => {
+      this.status.onEngineEvent(event, data);
       if (event === 'engine.log') {
         const entry = data as { level: LogEntry['level']; message: string; error?: LogEntry['error'] };
         if (entry.level === 'error' || entry.level === 'warn') this.log[entry.level](entry.message, entry.error, 'engine');
@@ -237,6 +260,11 @@ export class Host {
   private joinShutdown(table: ProcessTable): void {
     this.coordinator.join('freeze-inputs', 'second-launch requests', () => {
       this.lock.freeze('Airtight is shutting down');
+    });
+    this.coordinator.join('freeze-inputs', 'command server', async (ctx) => {
+      if (!this.control) return { skipped: 'no command server' };
+      await this.control.close(ctx.signal);
+      return `port ${this.control.port} closed`;
     });
     this.coordinator.join('freeze-inputs', 'inputs', async () => {
       const names = this.inputs.map((i) => i.name);

@@ -241,6 +241,7 @@ export const engineEvents = {
   'audio.signal': z.object({ state: z.enum(['unknown', 'present', 'absent']) }),
   'recorder.status': z.union([
     z.object({ state: z.enum(['recording', 'split']), path: z.string() }),
+    z.object({ state: z.literal('progress'), path: z.string(), seconds: z.number(), bytes: z.number(), droppedFrames: z.number() }),
     z.object({ state: z.enum(['warning', 'failed']), error: AppErrorSchema }),
     z.object({ state: z.literal('stopped'), summary: RecordingSummarySchema }),
   ]),

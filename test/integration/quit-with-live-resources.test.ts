@@ -82,13 +82,15 @@ describe('quit while the engine holds live resources', () => {
     expect(report.clean).toBe(true);
     expect(report.leftovers).toEqual([]);
     const resources = report.engine!.resources;
+    // The diagnostic resources, plus the audio input and its meter timer that every engine has.
     expect(resources.map((r) => r.kind).sort()).toEqual(
-      ['child-process', 'file', 'tcp-server', 'tcp-socket', 'udp-socket', 'worker-thread'].sort(),
+      ['audio-device', 'child-process', 'file', 'tcp-server', 'tcp-socket', 'timer', 'udp-socket', 'worker-thread'].sort(),
     );
     expect(resources.every((r) => r.outcome === 'closed')).toBe(true);
     expect(report.engine!.activeHandlesAfter).toEqual([]);
     // Close order follows the stages: AES67 before streams before the recorder before workers.
     const order = resources.map((r) => r.stage);
+    expect(order.indexOf('audio-input')).toBeLessThan(order.indexOf('aes67'));
     expect(order.indexOf('aes67')).toBeLessThan(order.indexOf('streams'));
     expect(order.indexOf('streams')).toBeLessThan(order.indexOf('recorder'));
     expect(order.indexOf('recorder')).toBeLessThan(order.indexOf('workers'));

@@ -42,6 +42,7 @@ export interface AudioEvents {
 export type RecorderStatusEvent =
   | { state: 'recording'; path: string }
   | { state: 'split'; path: string }
+  | { state: 'progress'; path: string; seconds: number; bytes: number; droppedFrames: number }
   | { state: 'warning'; error: AppError }
   | { state: 'failed'; error: AppError }
   | { state: 'stopped'; summary: RecordingSummary };
@@ -264,6 +265,9 @@ export class AudioService {
       case 'start-failed':
         resolveStart(event.error);
         resolveStopped(undefined);
+        return;
+      case 'progress':
+        this.events.recorder({ state: 'progress', path: event.path, seconds: event.seconds, bytes: event.bytes, droppedFrames: event.droppedFrames });
         return;
       case 'overflow':
         this.events.recorder({ state: 'warning', error: event.warning });

@@ -19,7 +19,13 @@ export interface RecordJob {
   serverName?: string;
 }
 
-export type RecordWorkerEvent = RecorderEvent | { type: 'start-failed'; error: ReturnType<typeof toAppError> } | { type: 'started'; path: string };
+export type RecordWorkerEvent =
+  | RecorderEvent
+  | { type: 'start-failed'; error: ReturnType<typeof toAppError> }
+  | { type: 'progress'; path: string; seconds: number; bytes: number; droppedFrames: number };
+
+/** How often the recording reports its length and size (the status display, BUTT's status). */
+const PROGRESS_INTERVAL_MS = 1000;
 export type RecordWorkerCommand = { type: 'split' };
 
 type Incoming = { type: 'audio'; samples: Float32Array; frames: number } | { type: 'command'; command: RecordWorkerCommand } | { type: 'stop' };
@@ -48,6 +54,13 @@ async function main(): Promise<void> {
   });
   if (!started.ok) return fail(started.error);
   const recorder = started.recorder;
+  const progress = setInterval(() => {
+    const stats = recorder.stats;
+    post({
+      type: 'event',
+      event: { type: 'progress', path: recorder.currentPath, seconds: stats.frames / factory.inputFormat.sampleRate, bytes: stats.bytes, droppedFrames: stats.droppedFrames },
+    });
+  }, PROGRESS_INTERVAL_MS);
 
   port.on('message', (message: Incoming) => {
     if (message.type === 'audio') {
@@ -56,6 +69,7 @@ async function main(): Promise<void> {
     } else if (message.type === 'command') {
       if (message.command.type === 'split') recorder.splitNow();
     } else {
+      clearInterval(progress);
       void recorder.stop().then(() => {
         resampler?.close();
         port.close();

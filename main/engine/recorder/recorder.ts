@@ -148,8 +148,9 @@ export class Recorder {
     return this.current?.filePath ?? '';
   }
 
-  get stats(): { frames: number; droppedFrames: number; queuedBytes: number; parts: number } {
-    return { frames: this.framesIn, droppedFrames: this.droppedFrames, queuedBytes: this.queuedBytes, parts: this.parts.length };
+  get stats(): { frames: number; droppedFrames: number; queuedBytes: number; parts: number; bytes: number } {
+    const bytes = this.parts.reduce((sum, part) => sum + part.summary().bytes, 0);
+    return { frames: this.framesIn, droppedFrames: this.droppedFrames, queuedBytes: this.queuedBytes, parts: this.parts.length, bytes };
   }
 
   /**
