@@ -18,6 +18,10 @@ export type LaneReply<E> = { type: 'ack'; frames: number } | { type: 'event'; ev
 
 export class WorkerLane<Command, Event> {
   private readonly worker: Worker;
+  /** Blocks gathered into one message: each postMessage costs far more than copying audio. */
+  private batch: Float32Array | undefined;
+  private batchFrames = 0;
+  private batchSamples = 0;
   private readonly stats: LaneStats = { postedFrames: 0, droppedFrames: 0, droppedBlocks: 0, inFlightFrames: 0 };
   private exited = false;
   private readonly exitPromise: Promise<number>;
@@ -28,6 +32,8 @@ export class WorkerLane<Command, Event> {
     private readonly maxInFlightFrames: number,
     onEvent: (event: Event) => void,
     onError: (error: Error) => void,
+    /** Frames gathered before a post (0: post every block). */
+    private readonly postEveryFrames = 0,
   ) {
     this.worker = new Worker(entry, { workerData });
     this.worker.on('message', (reply: LaneReply<Event>) => {
@@ -43,24 +49,53 @@ export class WorkerLane<Command, Event> {
     );
   }
 
-  /** Posts a block of `frames` frames; returns false (and counts it) when it was dropped. */
+  /**
+   * Takes a block of `frames` frames (copied: the caller reuses its buffer). Returns false,
+   * and counts it, when the worker is too far behind and the block was dropped.
+   */
   postAudio(samples: Float32Array, frames: number): boolean {
     if (this.exited) return false;
-    if (this.stats.inFlightFrames + frames > this.maxInFlightFrames) {
+    if (this.stats.inFlightFrames + this.batchFrames + frames > this.maxInFlightFrames) {
       this.stats.droppedFrames += frames;
       this.stats.droppedBlocks += 1;
       return false;
     }
-    this.stats.inFlightFrames += frames;
-    this.stats.postedFrames += frames;
-    // Copy into a transferable buffer: the caller's block is reused by the next stage.
-    const copy = samples.slice();
-    this.worker.postMessage({ type: 'audio', samples: copy, frames }, [copy.buffer]);
+    if (this.postEveryFrames <= 0) {
+      this.send(samples.slice(), frames);
+      return true;
+    }
+    const channels = samples.length / frames;
+    const capacity = Math.max(this.postEveryFrames, frames) * channels * 2;
+    if (!this.batch || this.batch.length < this.batchSamples + samples.length) {
+      const grown = new Float32Array(Math.max(capacity, this.batchSamples + samples.length));
+      if (this.batch) grown.set(this.batch.subarray(0, this.batchSamples));
+      this.batch = grown;
+    }
+    this.batch.set(samples, this.batchSamples);
+    this.batchSamples += samples.length;
+    this.batchFrames += frames;
+    if (this.batchFrames >= this.postEveryFrames) this.flushBatch();
     return true;
   }
 
+  private flushBatch(): void {
+    if (!this.batch || this.batchFrames === 0) return;
+    this.send(this.batch.slice(0, this.batchSamples), this.batchFrames);
+    this.batchSamples = 0;
+    this.batchFrames = 0;
+  }
+
+  private send(samples: Float32Array, frames: number): void {
+    this.stats.inFlightFrames += frames;
+    this.stats.postedFrames += frames;
+    this.worker.postMessage({ type: 'audio', samples, frames }, [samples.buffer as ArrayBuffer]);
+  }
+
+  /** Commands act at a point in the audio (a split): what came before goes first. */
   command(command: Command): void {
-    if (!this.exited) this.worker.postMessage({ type: 'command', command });
+    if (this.exited) return;
+    this.flushBatch();
+    this.worker.postMessage({ type: 'command', command });
   }
 
   snapshot(): LaneStats {
@@ -77,6 +112,7 @@ export class WorkerLane<Command, Event> {
    */
   async stop(signal: AbortSignal): Promise<'joined' | 'terminated'> {
     if (this.exited) return 'joined';
+    this.flushBatch(); // the last fraction of a batch belongs in the file too
     const terminate = (): void => void this.worker.terminate();
     signal.addEventListener('abort', terminate, { once: true });
     this.worker.postMessage({ type: 'stop' });
