@@ -99,7 +99,7 @@ describe('resilience', () => {
     expect(rig.manager.stats().live!.reconnects).toBe(1);
   });
 
-  it('a stalled uplink: push never waits, whole chunks are dropped and counted, buffered bytes stay bounded', async () => {
+  it('a stalled uplink: push never waits, whole chunks are dropped and counted, buffered bytes stay bounded; a lasting stall reconnects', async () => {
     const icecast = await Icecast.start({ sourceTimeout: 30 });
     cleanups.push(() => icecast.remove());
     const proxy = new StallingProxy(icecast.port);
@@ -125,6 +125,7 @@ describe('resilience', () => {
       mimeType: made.encoder.mimeType,
       format: { sampleRate: RATE, channels: 2 },
       confirmMs: 300,
+      stallTimeoutMs: 3000,
     });
     cleanups.push(() => sender.stop(AbortSignal.timeout(2000)));
     sender.push(headers);
@@ -161,5 +162,12 @@ describe('resilience', () => {
     expect(await until(() => sender.stats().queuedFrames === 0, 10_000)).toBe(true);
     expect(sender.state.state).toBe('connected');
     expect(sender.stats().bytesSent).toBeGreaterThan(stalled.bytesSent);
+
+    // A stall that lasts: the watchdog gives up on the connection and reconnects.
+    proxy.stall();
+    // More than the kernel's socket buffers (autotuned to several MB by now) can absorb.
+    for (let round = 0; round < 3; round++) sender.push(audio);
+    expect(await until(() => sender.state.state === 'retrying', 10_000)).toBe(true);
+    expect(sender.state).toMatchObject({ error: { code: 'STREAM_TIMEOUT', message: expect.stringMatching(/stalled/) } });
   });
 });

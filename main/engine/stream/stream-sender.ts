@@ -56,6 +56,8 @@ export interface SenderOptions {
   confirmMs?: number;
   connectTimeoutMs?: number;
   answerTimeoutMs?: number;
+  /** Data waiting in the socket this long without any of it leaving: the uplink is dead, reconnect. */
+  stallTimeoutMs?: number;
   random?: () => number;
   onState?: (state: SenderState) => void;
 }
@@ -63,6 +65,8 @@ export interface SenderOptions {
 /** The socket takes this much before chunks wait in our queue (where they can still be dropped whole). */
 const SOCKET_HIGH_WATER = 32 * 1024;
 const DEFAULT_CONFIRM_MS = 2000;
+/** TCP itself may retransmit for many minutes before giving up on a dead path. */
+const DEFAULT_STALL_TIMEOUT_MS = 20_000;
 
 export class StreamSender {
   private current: SenderState = { state: 'idle' };
@@ -211,6 +215,17 @@ export class StreamSender {
     return new Promise((resolve) => {
       let confirmed = false;
       let lastError: NodeJS.ErrnoException | undefined;
+      let stalled: StreamFailure | undefined;
+      const stallTimeoutMs = this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+      let lastProgress = performance.now();
+      const watchdog = setInterval(() => {
+        const now = performance.now();
+        if (socket.writableLength === 0) lastProgress = now;
+        else if (now - lastProgress > stallTimeoutMs) {
+          stalled = failure('STREAM_TIMEOUT', `The uplink to ${where} stalled: nothing could be sent for ${Math.round(stallTimeoutMs / 1000)} s. Reconnecting.`);
+          socket.destroy();
+        }
+      }, Math.min(1000, stallTimeoutMs / 4));
       this.socket = socket;
       this.live = true;
       this.meter.reset();
@@ -219,19 +234,25 @@ export class StreamSender {
       socket.setKeepAlive(true, 5000);
       socket.on('error', (error: NodeJS.ErrnoException) => (lastError = error));
       socket.on('data', () => undefined); // servers have nothing to say to a source; keep reading so a FIN is seen
-      socket.on('drain', () => this.pump());
+      socket.on('drain', () => {
+        lastProgress = performance.now();
+        this.pump();
+      });
       const timer = setTimeout(() => {
         confirmed = true;
         this.setState({ state: 'connected', since: new Date().toISOString(), protocol });
       }, confirmMs);
       socket.once('close', () => {
         clearTimeout(timer);
+        clearInterval(watchdog);
         this.live = false;
         this.socket = undefined;
         this.queue.clear();
         if (!this.running) return resolve('stopped');
         const detail = lastError ? `${lastError.code ?? ''} ${lastError.message}`.trim() : undefined;
-        if (!confirmed) {
+        if (stalled) {
+          resolve({ confirmed, failure: stalled });
+        } else if (!confirmed) {
           resolve({
             confirmed,
             failure: failure(
