@@ -41,15 +41,14 @@ export async function openSource(options: HandshakeOptions): Promise<HandshakeRe
   const { entry } = options;
   if (entry.type === 'shoutcast') return shoutcast(options);
   const first = await icecast(options, entry.protocol);
-  if (first.ok || !('fallback' in first)) return first;
-  const legacy = await icecast(options, 'source');
-  return 'fallback' in legacy ? { ok: false, failure: failure('STREAM_PROTOCOL_ERROR', 'unreachable') } : legacy;
+  // PUT answered 400/404/405/501: an Icecast older than 2.4 (or a panel's proxy); SOURCE never falls back.
+  return first === 'fallback' ? ((await icecast(options, 'source')) as HandshakeResult) : first;
 }
 
 async function icecast(
   options: HandshakeOptions,
   method: 'put' | 'source',
-): Promise<HandshakeResult | { ok: false; fallback: true }> {
+): Promise<HandshakeResult | 'fallback'> {
   const where = describeServer(options.entry);
   const dialed = await dial(options, options.entry.port);
   if (!dialed.ok) return dialed;
@@ -83,7 +82,7 @@ async function icecast(
   if (answer === 'accepted') return { ok: true, socket, protocol: method };
   socket.destroy();
   if (answer === 'aborted') return ABORTED;
-  if (answer === 'fallback') return { ok: false, fallback: true };
+  if (answer === 'fallback') return 'fallback';
   return { ok: false, failure: answer };
 }
 

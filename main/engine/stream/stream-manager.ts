@@ -71,7 +71,7 @@ export class StreamManager {
     }
     const mimeType = await feed.subscription.mimeType;
     if (typeof mimeType !== 'string') {
-      await this.releaseFeed(feed);
+      if (feed.senders.size === 0) await this.releaseFeed(feed);
       const error = appError('STREAM_ENCODER_FAILED', `The ${entry.codec.codec} encoder for "${entry.name}" could not start: ${mimeType.message}`, mimeType.detail);
       this.deps.onState?.(entry.name, { state: 'failed', error });
       return error;
