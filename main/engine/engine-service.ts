@@ -15,6 +15,7 @@ import type { HostLink } from './transport';
 import { ResourceRegistry } from './resource-registry';
 import { FaultSwitch, openDiagnosticResources } from './diagnostics';
 import { AudioService } from './audio/audio-service';
+import { StreamService } from './stream/stream-service';
 import { listDevices } from '../../native/audio-input';
 
 type Handlers = { [M in EngineMethod]: (params: EngineParams<M>) => Promise<EngineResult<M>> | EngineResult<M> };
@@ -30,6 +31,7 @@ export class EngineService {
   private readonly beforeShutdown: (() => void)[] = [];
 
   readonly audio: AudioService;
+  readonly streams: StreamService;
 
   constructor(
     private readonly link: HostLink,
@@ -46,6 +48,11 @@ export class EngineService {
       },
       options.workerDir,
     );
+    this.streams = new StreamService(this.audio, this.registry, {
+      state: (server, state) => void this.link.send(eventMessage('stream.state', { server, state })),
+      title: (server, title, result) =>
+        void this.link.send(eventMessage('stream.title', { server, title, ok: result.ok, ...(result.ok ? {} : { error: result.error }) })),
+    });
   }
 
   /** Timers and watchers that must stop before resources close (they might open new ones). */
@@ -146,6 +153,24 @@ export class EngineService {
       return { requested: true as const };
     },
     'recorder.stop': () => this.audio.stopRecording(),
+    'stream.start': async ({ server, info }) => {
+      const error = await this.streams.start(server, info);
+      if (error) throw error;
+      return { started: true as const };
+    },
+    'stream.stop': async ({ name }) => {
+      await this.streams.stop(name);
+      return { stopped: true as const };
+    },
+    'stream.stopAll': async () => {
+      await this.streams.stopAll();
+      return { stopped: true as const };
+    },
+    'stream.setTitle': ({ title, prefix, suffix, delayMs }) => {
+      this.streams.setTitle(title, { prefix, suffix, delayMs });
+      return { submitted: true as const };
+    },
+    'stream.stats': () => ({ servers: Object.fromEntries(Object.entries(this.streams.stats()).map(([name, stats]) => [name, { ...stats }])) }),
     'diagnostics.open': async ({ streamEncoder, ...params }) => {
       this.requireDiagnostics();
       const opened = await openDiagnosticResources(this.registry, params);

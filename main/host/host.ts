@@ -22,6 +22,10 @@ import { applyEnvDiagnostics } from './engine-diagnostics';
 import { LiveStatus } from './live-status';
 import { startHostControl } from './host-control';
 import type { ControlServer } from './control/server';
+import { HostStreams } from './host-streams';
+import { loadConfigFile } from '../settings/config-loader';
+import { FileSecretStore, MemorySecretStore, plainCipher, type SecretCipher, type SecretStore } from '../settings/secrets/secret-store';
+import { join } from 'node:path';
 import { claimInstance, type InstanceLock, type InstanceReply } from './instance-lock';
 
 /** A screen the host reports to: the desktop window, the headless terminal, the web UI. */
@@ -54,6 +58,8 @@ export interface HostOptions {
   engineEntry: string;
   engineEnv?: NodeJS.ProcessEnv;
   table?: ProcessTable;
+  /** How secrets are sealed on disk: Electron's safeStorage on the desktop, none headless (0600 file). */
+  secretCipher?: SecretCipher;
 }
 
 /** Crash-restart policy: a crashing engine is restarted, a crash loop is not. */
@@ -70,6 +76,10 @@ export class Host {
   /** What the engine is doing, from its events (levels, signal, recording, streams). */
   readonly status = new LiveStatus();
   private control: ControlServer | undefined;
+  private streams: HostStreams | undefined;
+  private secrets: SecretStore = new MemorySecretStore();
+  /** BUTT's connect_at_startup / rec_after_launch, from the settings or a `-c` file. */
+  private startupActions = { connect: false, record: false };
   private readonly sinks: UiSink[] = [];
   private readonly inputs: InputSource[] = [];
   private readonly history: RunHistory;
@@ -173,23 +183,62 @@ export class Host {
     if (reclaimed) this.log.warn(reclaimed);
     const settingsError = this.settings.load();
     if (settingsError) this.log.error(settingsError.message, settingsError);
+    this.openSecrets();
+    this.loadConfigFlag();
+    this.startupActions.connect ||= this.settings.get().stream.connectAtStartup;
     this.warnAboutPendingFlags();
     this.lock.handle((request) => this.onSecondInstance(request.argv));
     await this.startEngine();
-    this.control = await startHostControl(this, this.options.args, () => undefined);
+    const streams = new HostStreams(this.engine, this.settings, this.secrets, this.status, this.log);
+    this.streams = streams;
+    this.addInput({ name: 'stream connections', freeze: () => streams.freeze() });
+    this.control = await startHostControl(this, this.options.args, () => this.streams);
     if (this.control) {
       const control = this.control;
       this.addInput({ name: `command server (port ${control.port})`, freeze: () => control.freeze() });
     }
+    if (this.startupActions.connect) await streams.connect();
+    if (this.startupActions.record) {
+      await this.engine.request('recorder.start', {}).catch((error: unknown) => {
+        const appErr = toAppError(error, 'RECORDER_START_FAILED', 'Recording at launch failed');
+        this.log.error(appErr.message, appErr);
+      });
+    }
+  }
+
+  private openSecrets(): void {
+    const opened = FileSecretStore.open(join(this.paths.dir, 'secrets.json'), this.options.secretCipher ?? plainCipher);
+    if (opened.ok) {
+      this.secrets = opened.store;
+      return;
+    }
+    this.log.error(`${opened.error.message} Passwords are kept in memory for this run only.`, opened.error);
+  }
+
+  /** `-c <file>`: a BUTT .buttrc or Airtight settings, used for this run (never saved over settings.json). */
+  private loadConfigFlag(): void {
+    const path = this.options.args.config;
+    if (!path) return;
+    const loaded = loadConfigFile(path);
+    if (!loaded.ok) {
+      this.log.error(loaded.error.message, loaded.error);
+      return;
+    }
+    const { config } = loaded;
+    this.settings.useForSession(config.settings, path);
+    const sessionSecrets = new MemorySecretStore();
+    for (const [ref, value] of config.secrets) sessionSecrets.set(ref, value);
+    for (const ref of this.secrets.refs()) if (sessionSecrets.get(ref) === undefined) sessionSecrets.set(ref, this.secrets.get(ref) ?? '');
+    this.secrets = sessionSecrets;
+    this.log.info(`Using ${config.kind === 'buttrc' ? 'BUTT config' : 'settings'} ${path} for this run (${config.settings.stream.servers.length} servers).`);
+    for (const note of config.notes) this.log.info(`  ${note}`);
+    this.startupActions = { connect: config.flags.connectAtStartup, record: config.flags.recordAtLaunch };
   }
 
   /** Flags accepted from day one whose features arrive later: say so rather than ignore them. */
   private warnAboutPendingFlags(): void {
-    const { config, uiPort } = this.options.args;
-    const pending = [
-      config !== undefined ? `-c ${config} (config import)` : undefined,
-      uiPort !== undefined ? `--ui-port ${uiPort} (web UI)` : undefined,
-    ].filter((text) => text !== undefined);
+    const { uiPort } = this.options.args;
+    const pending = [uiPort !== undefined ? `--ui-port ${uiPort} (web UI)` : undefined].filter((text) => text !== undefined);
     if (pending.length === 0) return;
     const message = `Not available in this version yet, ignored: ${pending.join(', ')}.`;
     this.log.warn(message, { code: 'FEATURE_NOT_AVAILABLE', message });

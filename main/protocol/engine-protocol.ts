@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AudioSettingsSchema } from '../settings/audio-settings-schema';
 import { EncoderSettingsSchema } from '../engine/audio/encoders/encoder-settings';
+import { ServerEntrySchema, StreamInfoSchema } from '../engine/stream/server-settings';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -154,6 +155,21 @@ export const MeterSnapshotSchema = z.object({
   shortTermLufs: z.number(),
 });
 
+/** A stream sender's state (main/engine/stream/stream-sender.ts SenderState), checked loosely. */
+export const SenderStateSchema = z.looseObject({
+  state: z.enum(['idle', 'connecting', 'connected', 'retrying', 'failed', 'stopped']),
+  error: AppErrorSchema.optional(),
+  since: z.string().optional(),
+});
+
+export const SenderStatsSchema = z.looseObject({
+  state: z.string(),
+  bytesSent: z.number(),
+  bitrateKbps: z.number(),
+  reconnects: z.number(),
+  droppedFrames: z.number(),
+});
+
 /** Each request: its params schema and its result schema. */
 export const engineRequests = {
   'engine.hello': {
@@ -201,6 +217,26 @@ export const engineRequests = {
     params: z.object({}),
     result: RecordingSummarySchema,
   },
+  'stream.start': {
+    params: z.object({ server: ServerEntrySchema, info: StreamInfoSchema.optional() }),
+    result: z.object({ started: z.literal(true) }),
+  },
+  'stream.stop': {
+    params: z.object({ name: z.string() }),
+    result: z.object({ stopped: z.literal(true) }),
+  },
+  'stream.stopAll': {
+    params: z.object({}),
+    result: z.object({ stopped: z.literal(true) }),
+  },
+  'stream.setTitle': {
+    params: z.object({ title: z.string(), prefix: z.string().default(''), suffix: z.string().default(''), delayMs: z.number().min(0).max(20_000).default(0) }),
+    result: z.object({ submitted: z.literal(true) }),
+  },
+  'stream.stats': {
+    params: z.object({}),
+    result: z.object({ servers: z.record(z.string(), SenderStatsSchema) }),
+  },
   'diagnostics.open': {
     params: DiagnosticsOpenSchema,
     result: z.array(OpenResourceSchema),
@@ -230,6 +266,8 @@ export const engineEvents = {
    * the whole process group) and is about to exit; the report the host would have asked for.
    */
   'engine.stopped': z.object({ report: EngineShutdownReportSchema }),
+  'stream.state': z.object({ server: z.string(), state: SenderStateSchema }),
+  'stream.title': z.object({ server: z.string(), title: z.string(), ok: z.boolean(), error: AppErrorSchema.optional() }),
   /** Input meters at 20 Hz while a source runs. */
   'audio.meters': z.object({ input: MeterSnapshotSchema }),
   'audio.source': z.object({

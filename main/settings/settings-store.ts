@@ -12,6 +12,7 @@ export class SettingsStore {
   private current: Settings = defaultSettings();
   private dirty = false;
   private protectedFromWrites = false;
+  private sessionSource: string | undefined;
 
   constructor(private readonly path: string) {}
 
@@ -55,6 +56,15 @@ export class SettingsStore {
     return this.current;
   }
 
+  /**
+   * Settings for this run only (`-c <file>`): used, never written over settings.json, so a
+   * one-off BUTT config does not replace the operator's own settings.
+   */
+  useForSession(settings: Settings, source: string): void {
+    this.current = SettingsSchema.parse(settings);
+    this.sessionSource = source;
+  }
+
   update(change: (settings: Settings) => Settings): void {
     this.current = SettingsSchema.parse(change(structuredClone(this.current)));
     this.dirty = true;
@@ -63,6 +73,7 @@ export class SettingsStore {
   /** Writes pending changes. Returns why nothing was written, if so. */
   flush(): string | undefined {
     if (this.protectedFromWrites) return 'the settings file on disk is invalid and is left untouched';
+    if (this.sessionSource) return `settings from ${this.sessionSource} are for this run only`;
     if (!this.dirty) return 'no changes';
     writeFileAtomic.sync(this.path, JSON.stringify(this.current, null, 2) + '\n', { mode: 0o600 });
     this.dirty = false;

@@ -1,0 +1,130 @@
+/**
+ * Connect / disconnect / title, as the operator (or the command server) asks: picks the
+ * servers from the settings, resolves their passwords from the secret store, and asks the
+ * engine to stream. Also keeps the live status's stream figures current.
+ */
+import type { SecretStore } from '../settings/secrets/secret-store';
+import { toServerEntry } from '../settings/server-settings-schema';
+import type { SettingsStore } from '../settings/settings-store';
+import type { EngineSupervisor } from '../engine-host/engine-supervisor';
+import type { OperatorLog } from '../shared/operator-log';
+import { appError, toAppError } from '../shared/errors';
+import type { LiveStatus } from './live-status';
+import type { StreamControl } from './host-control';
+
+/** How often the stream byte counters are read while streaming (BUTT's status has kB sent). */
+const STATS_INTERVAL_MS = 1000;
+
+export class HostStreams implements StreamControl {
+  private readonly running = new Set<string>();
+  private readonly connected = new Map<string, number>();
+  private statsTimer: NodeJS.Timeout | undefined;
+  private frozen = false;
+
+  constructor(
+    private readonly engine: EngineSupervisor,
+    private readonly settings: SettingsStore,
+    private readonly secrets: SecretStore,
+    private readonly status: LiveStatus,
+    private readonly log: OperatorLog,
+  ) {
+    engine.onEvent((event, data) => {
+      if (event === 'stream.state') this.onState(data as { server: string; state: { state: string; error?: { code: string; message: string }; since?: string } });
+      if (event === 'stream.title') {
+        const t = data as { server: string; title: string; ok: boolean; error?: { code: string; message: string } };
+        if (!t.ok && t.error) this.log.warn(`Title "${t.title}" not accepted by ${t.server}: ${t.error.message}`, t.error);
+      }
+    });
+  }
+
+  /** Connect the named server, or the selected one, or (none selected) every server. */
+  async connect(serverName?: string): Promise<void> {
+    if (this.frozen) return;
+    const stream = this.settings.get().stream;
+    const chosen = serverName
+      ? stream.servers.filter((s) => s.name === serverName)
+      : stream.selectedServer
+        ? stream.servers.filter((s) => s.name === stream.selectedServer)
+        : stream.servers;
+    if (chosen.length === 0) {
+      const message = serverName ? `No server named "${serverName}" in the settings.` : 'No server is configured: add one in the settings (or start with -c <config>).';
+      this.log.warn(message, appError('STREAM_NO_SERVER', message));
+      return;
+    }
+    for (const server of chosen) {
+      if (this.running.has(server.name)) continue;
+      const entry = toServerEntry(server, (ref) => this.secrets.get(ref));
+      if (!entry) {
+        const message = `Server "${server.name}" cannot stream: ${server.type === 'unsupported' ? 'its type is not supported' : 'its password is missing from the secret store'}.`;
+        this.log.error(message, appError('STREAM_SERVER_UNUSABLE', message));
+        continue;
+      }
+      const info = stream.streamInfos.find((i) => i.name === (entry.streamInfo || stream.selectedStreamInfo));
+      try {
+        await this.engine.request('stream.start', { server: entry, ...(info ? { info } : {}) });
+        this.running.add(server.name);
+        this.log.info(`Connecting to ${server.name} (${entry.address}:${entry.port}${entry.type === 'icecast' ? `/${entry.mount.replace(/^\//, '')}` : ''}).`);
+      } catch (error) {
+        const appErr = toAppError(error, 'STREAM_START_FAILED', `Could not start streaming to ${server.name}`);
+        this.log.error(`${server.name}: ${appErr.message}`, appErr);
+      }
+    }
+    this.status.update({ connecting: this.running.size > this.connected.size });
+    this.statsTimer ??= setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
+  }
+
+  async disconnect(): Promise<void> {
+    this.running.clear();
+    this.connected.clear();
+    clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    await this.engine.request('stream.stopAll', {});
+    this.status.update({ connected: false, connecting: false });
+    this.log.info('Disconnected.');
+  }
+
+  setTitle(title: string): void {
+    const song = this.settings.get().song;
+    this.engine
+      .request('stream.setTitle', { title, prefix: song.prefix, suffix: song.suffix, delayMs: Math.min(20_000, song.delaySeconds * 1000) })
+      .catch((error: unknown) => this.log.error('Title update failed', toAppError(error, 'TITLE_FAILED', 'Title update failed')));
+  }
+
+  /** Shutdown, freeze-inputs: no new connections, no more polling. */
+  freeze(): void {
+    this.frozen = true;
+    clearInterval(this.statsTimer);
+  }
+
+  private onState(update: { server: string; state: { state: string; error?: { code: string; message: string }; since?: string } }): void {
+    const { server, state } = update;
+    if (state.state === 'connected') {
+      this.connected.set(server, state.since ? Date.parse(state.since) : Date.now());
+      this.log.info(`${server}: connected.`);
+    } else {
+      this.connected.delete(server);
+      if (state.error && (state.state === 'retrying' || state.state === 'failed')) {
+        this.log.error(`${server}: ${state.error.message}${state.state === 'retrying' ? ' (retrying)' : ''}`, state.error);
+      }
+      if (state.state === 'failed' || state.state === 'stopped') this.running.delete(server);
+    }
+    const since = Math.min(...this.connected.values());
+    this.status.update({
+      connected: this.connected.size > 0,
+      connecting: this.running.size > this.connected.size,
+      ...(this.connected.size === 0 ? { streamSeconds: 0, streamKBytes: 0 } : { streamSeconds: Math.floor((Date.now() - since) / 1000) }),
+    });
+  }
+
+  private async readStats(): Promise<void> {
+    if (this.connected.size === 0) return;
+    try {
+      const { servers } = await this.engine.request('stream.stats', {});
+      const bytes = Object.values(servers).reduce((sum, s) => sum + s.bytesSent, 0);
+      const since = Math.min(...this.connected.values());
+      this.status.update({ streamKBytes: Math.floor(bytes / 1024), streamSeconds: Math.floor((Date.now() - since) / 1000) });
+    } catch {
+      // The engine may be restarting or shutting down; the next tick tries again.
+    }
+  }
+}
