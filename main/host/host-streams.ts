@@ -11,6 +11,11 @@ import type { OperatorLog } from '../shared/operator-log';
 import { appError, toAppError } from '../shared/errors';
 import type { LiveStatus } from './live-status';
 import type { StreamControl } from './host-control';
+import { TitleFileSource } from '../engine/stream/metadata/title-file-source';
+import { TitleUrlSource } from '../engine/stream/metadata/title-url-source';
+import { ListenerPoller } from '../engine/stream/metadata/listener-poller';
+import type { ListenerSource } from '../engine/stream/metadata/listener-count';
+import type { ServerSettings } from '../settings/server-settings-schema';
 
 /** How often the stream byte counters are read while streaming (BUTT's status has kB sent). */
 const STATS_INTERVAL_MS = 1000;
@@ -20,6 +25,8 @@ export class HostStreams implements StreamControl {
   private readonly connected = new Map<string, number>();
   private statsTimer: NodeJS.Timeout | undefined;
   private frozen = false;
+  private readonly titleSources: { stop(): void }[] = [];
+  private listeners: ListenerPoller | undefined;
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -35,6 +42,41 @@ export class HostStreams implements StreamControl {
         if (!t.ok && t.error) this.log.warn(`Title "${t.title}" not accepted by ${t.server}: ${t.error.message}`, t.error);
       }
     });
+    this.startTitleSources();
+  }
+
+  /** BUTT's song_path (first or last line) and song_update_url: each change becomes the title. */
+  private startTitleSources(): void {
+    const song = this.settings.get().song;
+    const onTitle = (title: string): void => {
+      this.status.update({ song: title });
+      this.setTitle(title);
+    };
+    const onWarning = (warning: { code: string; message: string }): void => this.log.warn(warning.message, warning);
+    if (song.updateFromFile && song.filePath) {
+      const source = new TitleFileSource({ path: song.filePath, pick: song.readLastLine ? 'last' : 'first', onTitle, onWarning });
+      source.start();
+      this.titleSources.push(source);
+    }
+    if (song.updateFromUrl && song.url) {
+      const source = new TitleUrlSource({ url: song.url, intervalMs: song.urlIntervalSeconds * 1000, onTitle, onWarning });
+      source.start();
+      this.titleSources.push(source);
+    }
+  }
+
+  /** Listener counts of the servers we stream to, summed (BUTT shows one number). */
+  private restartListenerPoller(): void {
+    this.listeners?.stop();
+    this.listeners = undefined;
+    const servers = this.settings.get().stream.servers.filter((s) => this.running.has(s.name));
+    const sources = servers.map(listenerSource).filter((source) => source !== undefined);
+    if (sources.length === 0) return;
+    this.listeners = new ListenerPoller({
+      sources,
+      onCount: (count) => this.status.update({ listeners: count ?? -1 }),
+    });
+    this.listeners.start();
   }
 
   /** Connect the named server, or the selected one, or (none selected) every server. */
@@ -71,15 +113,18 @@ export class HostStreams implements StreamControl {
     }
     this.status.update({ connecting: this.running.size > this.connected.size });
     this.statsTimer ??= setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
+    this.restartListenerPoller();
   }
 
   async disconnect(): Promise<void> {
+    this.listeners?.stop();
+    this.listeners = undefined;
     this.running.clear();
     this.connected.clear();
     clearInterval(this.statsTimer);
     this.statsTimer = undefined;
     await this.engine.request('stream.stopAll', {});
-    this.status.update({ connected: false, connecting: false });
+    this.status.update({ connected: false, connecting: false, listeners: -1 });
     this.log.info('Disconnected.');
   }
 
@@ -94,6 +139,8 @@ export class HostStreams implements StreamControl {
   freeze(): void {
     this.frozen = true;
     clearInterval(this.statsTimer);
+    this.listeners?.stop();
+    for (const source of this.titleSources.splice(0)) source.stop();
   }
 
   private onState(update: { server: string; state: { state: string; error?: { code: string; message: string }; since?: string } }): void {
@@ -127,4 +174,12 @@ export class HostStreams implements StreamControl {
       // The engine may be restarting or shutting down; the next tick tries again.
     }
   }
+}
+
+function listenerSource(server: ServerSettings): ListenerSource | undefined {
+  if (server.customListenerUrl) return { kind: 'custom', url: server.customListenerUrl };
+  const baseUrl = `${server.tls ? 'https' : 'http'}://${server.address}:${server.port}`;
+  if (server.type === 'icecast') return { kind: 'icecast-json', baseUrl, mount: server.mount };
+  if (server.type === 'shoutcast') return { kind: 'shoutcast-7html', baseUrl };
+  return undefined;
 }

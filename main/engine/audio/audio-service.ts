@@ -19,7 +19,7 @@ import { startInputSource, type AudioSource, type SourceStatus } from './sources
 import { WorkerLane } from './worker-lane';
 import type { RecordJob, RecordWorkerCommand, RecordWorkerEvent } from '../recorder/record-worker';
 import type { RecordingSummary } from '../recorder/recorder';
-import type { EncodeJob, EncodeWorkerEvent } from './encode-worker';
+import type { EncodeJob, EncodeWorkerCommand, EncodeWorkerEvent } from './encode-worker';
 import type { EncodedChunk } from './encoder';
 import type { EncoderSettings } from './encoders/encoder-settings';
 
@@ -59,7 +59,7 @@ export interface RecordingStatus {
 /** One encoder thread, shared by every consumer that asked for the same settings. */
 interface StreamEncoder {
   key: string;
-  lane: WorkerLane<never, EncodeWorkerEvent>;
+  lane: WorkerLane<EncodeWorkerCommand, EncodeWorkerEvent>;
   handle: ResourceHandle;
   consumers: Set<(chunks: EncodedChunk[]) => void>;
   /** The MIME type once the encoder runs, or why it could not start. */
@@ -205,7 +205,7 @@ export class AudioService {
       this.events.log('error', error.message, error);
     };
     const consumers = new Set<(chunks: EncodedChunk[]) => void>();
-    const lane = new WorkerLane<never, EncodeWorkerEvent>(
+    const lane = new WorkerLane<EncodeWorkerCommand, EncodeWorkerEvent>(
       join(this.workerDir, 'encode-worker.js'),
       job,
       format.sampleRate * STREAM_ENCODER_QUEUE_SECONDS,
@@ -226,6 +226,11 @@ export class AudioService {
     );
     this.streamEncoders.set(key, encoder);
     return encoder;
+  }
+
+  /** In-band title for every stream encoder that can carry one (Ogg Vorbis and Opus). */
+  setStreamTitle(title: string): void {
+    for (const encoder of this.streamEncoders.values()) encoder.lane.command({ type: 'setTitle', title });
   }
 
   splitRecording(): void {

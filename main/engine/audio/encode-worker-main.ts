@@ -17,12 +17,15 @@ export interface EncodeJob {
   settings: EncoderSettings;
 }
 
+/** A new title: Ogg encoders chain a new logical stream carrying it (in-band, BUTT skips Vorbis). */
+export type EncodeWorkerCommand = { type: 'setTitle'; title: string };
+
 export type EncodeWorkerEvent =
   | { type: 'ready'; mimeType: string; extension: string }
   | { type: 'chunks'; chunks: EncodedChunk[] }
   | { type: 'failed'; error: AppError };
 
-type Incoming = { type: 'audio'; samples: Float32Array; frames: number } | { type: 'command'; command: never } | { type: 'stop' };
+type Incoming = { type: 'audio'; samples: Float32Array; frames: number } | { type: 'command'; command: EncodeWorkerCommand } | { type: 'stop' };
 
 const port = parentPort!;
 const job = workerData as EncodeJob;
@@ -53,6 +56,9 @@ async function main(): Promise<void> {
         post({ type: 'event', event: { type: 'failed', error: toAppError(error, 'ENCODER_FAILED', `The ${job.settings.codec} stream encoder failed`) } });
       }
       post({ type: 'ack', frames: message.frames });
+    } else if (message.type === 'command') {
+      // Encoders without in-band metadata (MP3, AAC) get titles through the server's admin API only.
+      if (encoder.setTitle) sendChunks(encoder.setTitle({ title: message.command.title }));
     } else if (message.type === 'stop') {
       try {
         sendChunks(encoder.flush());

@@ -2,4 +2,4 @@
 process.env.OPUS_FORCE_WASM = '1';
 void import('./encode-worker-main');
 
-export type { EncodeJob, EncodeWorkerEvent } from './encode-worker-main';
+export type { EncodeJob, EncodeWorkerCommand, EncodeWorkerEvent } from './encode-worker-main';

@@ -30,7 +30,11 @@ export class StreamService {
   private lastTitle: string | undefined;
   private titleOptions: TitleOptions = { prefix: '', suffix: '', delayMs: 0 };
 
-  constructor(audio: AudioService, registry: ResourceRegistry, private readonly events: StreamServiceEvents) {
+  constructor(
+    private readonly audio: AudioService,
+    registry: ResourceRegistry,
+    private readonly events: StreamServiceEvents,
+  ) {
     this.manager = new StreamManager({
       openEncoder: (settings, onChunks) => audio.openStreamEncoder(settings, onChunks),
       format: () => audio.format,
@@ -72,6 +76,8 @@ export class StreamService {
   setTitle(title: string, options: TitleOptions): void {
     this.lastTitle = title;
     this.titleOptions = options;
+    // Ogg listeners read the title from the stream itself; prefix/suffix apply there too.
+    this.audio.setStreamTitle(`${options.prefix}${title}${options.suffix}`);
     for (const updater of this.titles.values()) {
       updater.setAffixes(options.prefix, options.suffix);
       updater.setDelay(options.delayMs);
