@@ -17,8 +17,10 @@ import {
   type StatusV3,
 } from '../../main/host/control/wire';
 import { idleStatus } from '../../main/host/control/target';
+import { join } from 'node:path';
+import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
 
-const FIXTURE = '/work/shared/fixtures/butt/control-wire-0.1.37.txt';
+const FIXTURE = join(BUTT_FIXTURES, 'control-wire-0.1.37.txt');
 
 interface Captured {
   flags: string;

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { isPresent, lastReport, startAirtight, tempDataDir, treeOf, waitUntil, type RunningAirtight } from '../helpers/airtight-process';
 import { freePort, killTree } from '../helpers/ports';
 import { Icecast } from '../helpers/icecast';
+import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
 
-const FIXTURE = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'butt', 'icecast-example.buttrc');
+const FIXTURE = join(BUTT_FIXTURES, 'icecast-example.buttrc');
 const hasButt = spawnSync('which', ['butt']).status === 0;
 
 let airtight: RunningAirtight | undefined;

@@ -12,8 +12,9 @@ import { startAirtight, tempDataDir, type RunningAirtight } from '../helpers/air
 import { freePort, killTree } from '../helpers/ports';
 import { Icecast } from '../helpers/icecast';
 import { decode, measureTone } from '../encoders/audio-check';
+import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
 
-const FIXTURE = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'butt', 'icecast-example.buttrc');
+const FIXTURE = join(BUTT_FIXTURES, 'icecast-example.buttrc');
 const hasButt = spawnSync('which', ['butt']).status === 0;
 
 let airtight: RunningAirtight | undefined;

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { importButtrc, type ButtImport } from '../../main/settings/buttrc/butt-import';
 import { exportButtrc } from '../../main/settings/buttrc/butt-export';
 import { SettingsSchema } from '../../main/settings/settings-schema';
+import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
 
-const FIXTURES = '/work/shared/fixtures/butt';
+const FIXTURES = BUTT_FIXTURES;
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 const everyKey = (): Buffer => readFileSync(join(__dirname, 'fixtures', 'every-key.buttrc'));
 

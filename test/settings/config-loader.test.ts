@@ -5,6 +5,7 @@ import { detectConfigKind, loadConfigFile } from '../../main/settings/config-loa
 import { SettingsStore } from '../../main/settings/settings-store';
 import { defaultSettings } from '../../main/settings/settings-schema';
 import { tempDataDir } from '../helpers/airtight-process';
+import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
 
 describe('-c <file>', () => {
   it('tells a BUTT file from Airtight JSON by content', () => {
@@ -15,7 +16,7 @@ describe('-c <file>', () => {
 
   it('a .buttrc: settings, secrets, notes with file:line, and connect_at_startup as a host flag', () => {
     const path = join(tempDataDir(), 'icecast.buttrc');
-    copyFileSync('/work/shared/fixtures/butt/icecast-example.buttrc', path);
+    copyFileSync(join(BUTT_FIXTURES, 'icecast-example.buttrc'), path);
     const result = loadConfigFile(path);
     if (!result.ok) throw new Error(result.error.message);
     const { kind, settings, secrets, flags, notes } = result.config;

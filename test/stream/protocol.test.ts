@@ -12,8 +12,10 @@ import { reconnectDelayMs } from '../../main/engine/stream/reconnect-policy';
 import { normalizeFingerprint, ServerEntrySchema, StreamInfoSchema } from '../../main/engine/stream/server-settings';
 import { codecRefusal } from '../../main/engine/stream/codec-support';
 import { openSource } from '../../main/engine/stream/source-handshake';
+import { join } from 'node:path';
+import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
 
-const FIXTURE = '/work/shared/fixtures/butt/put-request-0.1.37.txt';
+const FIXTURE = join(BUTT_FIXTURES, 'put-request-0.1.37.txt');
 const entry = ServerEntrySchema.parse({ name: 'rig', address: '127.0.0.1', port: 8000, password: 'hackme', mount: 'butt.mp3' });
 const info = StreamInfoSchema.parse({ name: 'rigicy', url: 'http://example.invalid', genre: 'test', description: 'rig test' });
 const source = { entry, info, mimeType: 'audio/mpeg', format: { sampleRate: 44100, channels: 2 } };
