@@ -8,6 +8,7 @@ import react from '@vitejs/plugin-react';
 //   engine - the engine process, forked by either host
 //   record-worker - the recording thread inside the engine
 //   encode-worker - a stream encoder thread inside the engine
+//   aes67-sender-worker, ptp-clock-worker - the AES67 packet pacer and the PTP follower threads
 //   audio-input-helper - the process that holds naudiodon (a stalled sound server blocks it,
 //                        never the engine)
 export default defineConfig({
@@ -21,6 +22,8 @@ export default defineConfig({
           engine: resolve(__dirname, 'main/engine/engine-main.ts'),
           'record-worker': resolve(__dirname, 'main/engine/recorder/record-worker.ts'),
           'encode-worker': resolve(__dirname, 'main/engine/audio/encode-worker.ts'),
+          'aes67-sender-worker': resolve(__dirname, 'main/engine/aes67/sender-worker.ts'),
+          'ptp-clock-worker': resolve(__dirname, 'main/engine/aes67/ptp/ptp-worker.ts'),
           'audio-input-helper': resolve(__dirname, 'native/audio-input/capture-helper.ts'),
         },
       },

@@ -16,6 +16,7 @@ import { ResourceRegistry } from './resource-registry';
 import { FaultSwitch, openDiagnosticResources } from './diagnostics';
 import { AudioService } from './audio/audio-service';
 import { StreamService } from './stream/stream-service';
+import { Aes67Service } from './aes67/aes67-service';
 import { listDevices } from '../../native/audio-input';
 
 type Handlers = { [M in EngineMethod]: (params: EngineParams<M>) => Promise<EngineResult<M>> | EngineResult<M> };
@@ -32,6 +33,7 @@ export class EngineService {
 
   readonly audio: AudioService;
   readonly streams: StreamService;
+  readonly aes67: Aes67Service;
 
   constructor(
     private readonly link: HostLink,
@@ -52,6 +54,10 @@ export class EngineService {
       state: (server, state) => void this.link.send(eventMessage('stream.state', { server, state })),
       title: (server, title, result) =>
         void this.link.send(eventMessage('stream.title', { server, title, ok: result.ok, ...(result.ok ? {} : { error: result.error }) })),
+    });
+    this.aes67 = new Aes67Service(this.audio, this.registry, {
+      log: (level, message, error) => this.log(level, message, error),
+      clock: (state) => void this.link.send(eventMessage('aes67.clock', state)),
     });
   }
 
@@ -171,6 +177,12 @@ export class EngineService {
       return { submitted: true as const };
     },
     'stream.stats': () => ({ servers: Object.fromEntries(Object.entries(this.streams.stats()).map(([name, stats]) => [name, { ...stats }])) }),
+    'aes67.start': ({ settings }) => this.aes67.start(settings),
+    'aes67.stop': async () => {
+      await this.aes67.stop();
+      return { stopped: true as const };
+    },
+    'aes67.status': () => this.aes67.status(),
     'diagnostics.open': async ({ streamEncoder, ...params }) => {
       this.requireDiagnostics();
       const opened = await openDiagnosticResources(this.registry, params);

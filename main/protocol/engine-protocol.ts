@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AudioSettingsSchema } from '../settings/audio-settings-schema';
 import { EncoderSettingsSchema } from '../engine/audio/encoders/encoder-settings';
 import { ServerEntrySchema, StreamInfoSchema } from '../engine/stream/server-settings';
+import { Aes67SenderSettingsSchema } from '../engine/aes67/aes67-settings';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -237,6 +238,18 @@ export const engineRequests = {
     params: z.object({}),
     result: z.object({ servers: z.record(z.string(), SenderStatsSchema) }),
   },
+  'aes67.start': {
+    params: z.object({ settings: Aes67SenderSettingsSchema }),
+    result: z.object({ sdp: z.string() }),
+  },
+  'aes67.stop': {
+    params: z.object({}),
+    result: z.object({ stopped: z.literal(true) }),
+  },
+  'aes67.status': {
+    params: z.object({}),
+    result: z.object({ running: z.boolean(), sdp: z.string().optional(), sender: z.unknown().optional(), clock: z.string().optional() }),
+  },
   'diagnostics.open': {
     params: DiagnosticsOpenSchema,
     result: z.array(OpenResourceSchema),
@@ -268,6 +281,7 @@ export const engineEvents = {
   'engine.stopped': z.object({ report: EngineShutdownReportSchema }),
   'stream.state': z.object({ server: z.string(), state: SenderStateSchema }),
   'stream.title': z.object({ server: z.string(), title: z.string(), ok: z.boolean(), error: AppErrorSchema.optional() }),
+  'aes67.clock': z.object({ mode: z.string(), state: z.string(), grandmaster: z.string().nullable(), description: z.string() }),
   /** Input meters at 20 Hz while a source runs. */
   'audio.meters': z.object({ input: MeterSnapshotSchema }),
   'audio.source': z.object({

@@ -92,6 +92,8 @@ export class AudioService {
   private scratch = new Float32Array(0);
   private streamChain: PathChain | undefined;
   private readonly streamEncoders = new Map<string, StreamEncoder>();
+  /** Raw consumers of the stream path (the AES67 sender), post- or pre-DSP. */
+  private readonly taps = new Set<{ consumer: (samples: Float32Array) => void; preDsp: boolean }>();
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -228,6 +230,16 @@ export class AudioService {
     return encoder;
   }
 
+  /**
+   * Hands every block of the stream path (after its DSP, or before it) to `consumer`, which
+   * must copy what it keeps. Returns the function that removes the tap.
+   */
+  tapStream(consumer: (samples: Float32Array) => void, preDsp = false): () => void {
+    const tap = { consumer, preDsp };
+    this.taps.add(tap);
+    return () => void this.taps.delete(tap);
+  }
+
   /** In-band title for every stream encoder that can carry one (Ogg Vorbis and Opus). */
   setStreamTitle(title: string): void {
     for (const encoder of this.streamEncoders.values()) encoder.lane.command({ type: 'setTitle', title });
@@ -333,9 +345,12 @@ export class AudioService {
     for (const transition of this.detector?.process(block.samples) ?? []) this.events.signal({ state: transition.state });
     const recording = this.recording;
     if (recording && this.recordChain) recording.lane.postAudio(this.processPath(this.recordChain, block), frameCount(block));
-    if (this.streamEncoders.size > 0 && this.streamChain) {
+    for (const tap of this.taps) if (tap.preDsp) tap.consumer(block.samples);
+    const postDspTaps = [...this.taps].filter((tap) => !tap.preDsp);
+    if ((this.streamEncoders.size > 0 || postDspTaps.length > 0) && this.streamChain) {
       const processed = this.processPath(this.streamChain, block);
       for (const encoder of this.streamEncoders.values()) encoder.lane.postAudio(processed, frameCount(block));
+      for (const tap of postDspTaps) tap.consumer(processed);
     }
   }
 

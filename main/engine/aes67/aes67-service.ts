@@ -1,0 +1,83 @@
+/**
+ * The engine's AES67 output: a media clock (PTP follower, ptp4l, or free-run), the paced
+ * RTP sender with SDP/SAP, fed from the stream path (post-DSP, like BUTT's AES67 fork) or
+ * before the DSP. Everything registers in the resource registry, so a shutdown reports that
+ * the SAP deletion went out and every thread was joined.
+ */
+import type { AppError } from '../../shared/errors';
+import { appError } from '../../shared/errors';
+import type { ResourceHandle, ResourceRegistry } from '../resource-registry';
+import type { AudioService } from '../audio/audio-service';
+import { Aes67Sender } from './sender';
+import type { Aes67SenderSettings } from './aes67-settings';
+import { AirtightMediaClock } from './ptp/media-clock';
+
+export interface Aes67Events {
+  log(level: 'info' | 'warn' | 'error', message: string, error?: AppError): void;
+  clock(state: { mode: string; state: string; grandmaster: string | null; description: string }): void;
+}
+
+interface Running {
+  sender: Aes67Sender;
+  clock: AirtightMediaClock;
+  handles: ResourceHandle[];
+  untap: () => void;
+  offClock: () => void;
+}
+
+export class Aes67Service {
+  private running: Running | undefined;
+
+  constructor(
+    private readonly audio: AudioService,
+    private readonly registry: ResourceRegistry,
+    private readonly events: Aes67Events,
+  ) {}
+
+  async start(settings: Aes67SenderSettings): Promise<{ sdp: string }> {
+    if (this.running) throw appError('AES67_RUNNING', 'The AES67 output is already running; stop it first.');
+    const format = this.audio.format;
+    if (!format) throw appError('AUDIO_NOT_CONFIGURED', 'The audio input is not configured yet.');
+    if (format.channels !== settings.channels) {
+      throw appError('AES67_CHANNELS', `The AES67 output is set to ${settings.channels} channels but the input delivers ${format.channels}.`);
+    }
+    const clock = await AirtightMediaClock.start({ mode: settings.ptp ? 'ptp' : 'free-run', ...(settings.interface ? { iface: settings.interface } : {}) });
+    const clockWarning = clock.warning();
+    if (clockWarning) this.events.log('warn', clockWarning.message, clockWarning);
+    const started = await Aes67Sender.start({ settings, clock, inputRate: format.sampleRate });
+    if ('error' in started) {
+      await clock.stop();
+      throw started.error;
+    }
+    const sender = started;
+    // The clock closes after the sender (its SAP deletion names the grandmaster).
+    const handles = [...sender.register(this.registry), ...clock.register(this.registry)];
+    const untap = this.audio.tapStream((samples) => sender.push(samples), settings.preDsp);
+    const publish = (): void => {
+      this.events.clock({ mode: clock.mode(), state: clock.state(), grandmaster: clock.grandmasterId(), description: clock.describe() });
+      sender.refreshClock();
+    };
+    const offClock = clock.onChange(publish);
+    publish();
+    this.running = { sender, clock, handles, untap, offClock };
+    this.events.log('info', `AES67 output running: ${settings.address}:${settings.port}, ${clock.describe()}.`);
+    return { sdp: sender.sdp };
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    running.untap();
+    running.offClock();
+    await running.sender.stop();
+    await running.clock.stop();
+    for (const handle of running.handles) handle.release();
+  }
+
+  status(): { running: boolean; sdp?: string; sender?: unknown; clock?: string } {
+    const running = this.running;
+    if (!running) return { running: false };
+    return { running: true, sdp: running.sender.sdp, sender: running.sender.status(), clock: running.clock.describe() };
+  }
+}
