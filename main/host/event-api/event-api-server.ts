@@ -334,6 +334,7 @@ export class EventApiServer {
 
   private onMessage(client: ApiClient, data: RawData, isBinary: boolean): void {
     this.counts.messages++;
+    if (!client.open) return; // closing (flood, shutdown): what is still in flight is ignored
     if (!client.messages.take()) {
       this.counts.rateLimited++;
       client.refusedInARow++;
