@@ -88,8 +88,15 @@ export class ApiClient {
     if (wait <= 0) return this.sendLevels(text);
     if (this.pendingLevel !== undefined) this.dropLevel(); // superseded
     this.pendingLevel = text;
+    this.armLevelTimer(wait);
+  }
+
+  private armLevelTimer(wait: number): void {
     this.levelTimer ??= setTimeout(() => {
       this.levelTimer = undefined;
+      // Timers count from the loop's cached clock and may fire a little early: never send early.
+      const left = this.lastLevelAt + this.levelIntervalMs - performance.now();
+      if (left > 0) return this.armLevelTimer(left);
       const pending = this.pendingLevel;
       this.pendingLevel = undefined;
       if (pending !== undefined) this.sendLevels(pending);
