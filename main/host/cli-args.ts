@@ -20,6 +20,10 @@ export interface CliArgs {
   noControlServer: boolean;
   /** BUTT `-L`: list audio devices and exit. */
   listDevices: boolean;
+  /** The event API's port (docs/EVENT-API.md); undefined = its default. */
+  apiPort?: number;
+  /** No event API. */
+  noApi: boolean;
   help: boolean;
   version: boolean;
 }
@@ -34,6 +38,8 @@ export const USAGE = `Usage: airtight [options]
   -U                    command server over UDP
   -x                    no command server
   -L                    list audio input devices and exit
+  --api-port <port>     event API (WebSocket, token in <data-dir>/api-token; default 1280)
+  --no-api              no event API
   --ui-port <port>      serve the web UI on 127.0.0.1:<port> (headless)
   --quit                ask the instance running on this data dir to quit
 Control a running Airtight or BUTT (BUTT's flags): -s [name] -d -r -t -n -q -u <song> -S
@@ -63,11 +69,13 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       udp: { type: 'boolean', short: 'U' },
       'no-control': { type: 'boolean', short: 'x' },
       'list-devices': { type: 'boolean', short: 'L' },
+      'api-port': { type: 'string' },
+      'no-api': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
   });
-  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices']);
+  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices', 'api-port', 'no-api']);
   const unknown = tokens.filter((t) => t.kind === 'option' && !known.has(t.name)).map((t) => (t.kind === 'option' ? t.rawName : ''));
   const args: CliArgs = {
     headless: values.headless === true,
@@ -77,6 +85,7 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
     controlUdp: values.udp === true,
     noControlServer: values['no-control'] === true,
     listDevices: values['list-devices'] === true,
+    noApi: values['no-api'] === true,
     help: values.help === true,
     version: values.version === true,
   };
@@ -87,6 +96,7 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
   for (const [key, flag, field] of [
     ['port', '--port', 'controlPort'],
     ['ui-port', '--ui-port', 'uiPort'],
+    ['api-port', '--api-port', 'apiPort'],
   ] as const) {
     const raw = values[key];
     if (raw === undefined) continue;

@@ -28,7 +28,8 @@ export function hostControlTarget(host: Host, streams: () => StreamControl | und
     connect: (name) => {
       const s = streams();
       if (!s) return unavailable('Connect');
-      return s.connect(name).catch(report('Connect'));
+      // HostStreams logs every problem itself.
+      return s.connect(name).catch(() => undefined);
     },
     disconnect: () => {
       const s = streams();

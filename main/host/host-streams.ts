@@ -8,7 +8,7 @@ import { toServerEntry } from '../settings/server-settings-schema';
 import type { SettingsStore } from '../settings/settings-store';
 import type { EngineSupervisor } from '../engine-host/engine-supervisor';
 import type { OperatorLog } from '../shared/operator-log';
-import { appError, toAppError } from '../shared/errors';
+import { appError, toAppError, type AppError } from '../shared/errors';
 import type { LiveStatus } from './live-status';
 import type { StreamControl } from './host-control';
 import { TitleFileSource } from '../engine/stream/metadata/title-file-source';
@@ -79,9 +79,18 @@ export class HostStreams implements StreamControl {
     this.listeners.start();
   }
 
-  /** Connect the named server, or the selected one, or (none selected) every server. */
+  /**
+   * Connect the named server, or the selected one, or (none selected) every server. Every
+   * problem is logged; the first one is also thrown so a remote caller learns of it.
+   */
   async connect(serverName?: string): Promise<void> {
-    if (this.frozen) return;
+    const problems = await this.startServers(serverName);
+    if (problems[0]) throw problems[0];
+  }
+
+  private async startServers(serverName?: string): Promise<AppError[]> {
+    const problems: AppError[] = [];
+    if (this.frozen) return [appError('SHUTTING_DOWN', 'Airtight is shutting down.')];
     const stream = this.settings.get().stream;
     const chosen = serverName
       ? stream.servers.filter((s) => s.name === serverName)
@@ -90,15 +99,18 @@ export class HostStreams implements StreamControl {
         : stream.servers;
     if (chosen.length === 0) {
       const message = serverName ? `No server named "${serverName}" in the settings.` : 'No server is configured: add one in the settings (or start with -c <config>).';
-      this.log.warn(message, appError('STREAM_NO_SERVER', message));
-      return;
+      const error = appError('STREAM_NO_SERVER', message);
+      this.log.warn(message, error);
+      return [error];
     }
     for (const server of chosen) {
       if (this.running.has(server.name)) continue;
       const entry = toServerEntry(server, (ref) => this.secrets.get(ref));
       if (!entry) {
         const message = `Server "${server.name}" cannot stream: ${server.type === 'unsupported' ? 'its type is not supported' : 'its password is missing from the secret store'}.`;
-        this.log.error(message, appError('STREAM_SERVER_UNUSABLE', message));
+        const error = appError('STREAM_SERVER_UNUSABLE', message);
+        this.log.error(message, error);
+        problems.push(error);
         continue;
       }
       const info = stream.streamInfos.find((i) => i.name === (entry.streamInfo || stream.selectedStreamInfo));
@@ -109,11 +121,13 @@ export class HostStreams implements StreamControl {
       } catch (error) {
         const appErr = toAppError(error, 'STREAM_START_FAILED', `Could not start streaming to ${server.name}`);
         this.log.error(`${server.name}: ${appErr.message}`, appErr);
+        problems.push(appErr);
       }
     }
     this.status.update({ connecting: this.running.size > this.connected.size });
     this.statsTimer ??= setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
     this.restartListenerPoller();
+    return problems;
   }
 
   async disconnect(): Promise<void> {

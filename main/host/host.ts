@@ -23,6 +23,8 @@ import { LiveStatus } from './live-status';
 import { startHostControl } from './host-control';
 import type { ControlServer } from './control/server';
 import { HostStreams } from './host-streams';
+import { startHostEventApi } from './host-event-api';
+import { DEFAULT_EVENT_API_PORT, type EventApiServer } from './event-api/event-api-server';
 import { loadConfigFile } from '../settings/config-loader';
 import { FileSecretStore, MemorySecretStore, plainCipher, type SecretCipher, type SecretStore } from '../settings/secrets/secret-store';
 import { join } from 'node:path';
@@ -78,6 +80,7 @@ export class Host {
   readonly status = new LiveStatus();
   private control: ControlServer | undefined;
   private streams: HostStreams | undefined;
+  private api: EventApiServer | undefined;
   private secrets: SecretStore = new MemorySecretStore();
   /** BUTT's connect_at_startup / rec_after_launch, from the settings or a `-c` file. */
   private startupActions = { connect: false, record: false };
@@ -198,7 +201,12 @@ export class Host {
       const control = this.control;
       this.addInput({ name: `command server (port ${control.port})`, freeze: () => control.freeze() });
     }
-    if (this.startupActions.connect) await streams.connect();
+    if (!this.options.args.noApi) {
+      const { apiPort, uiPort } = this.options.args;
+      this.api = await startHostEventApi(this, { port: apiPort ?? DEFAULT_EVENT_API_PORT, ...(uiPort ? { uiPort } : {}) }, () => this.streams, () => this.secrets);
+      if (this.api) this.log.info(`Event API on 127.0.0.1:${this.api.port} (token in ${join(this.paths.dir, 'api-token')}).`);
+    }
+    if (this.startupActions.connect) await streams.connect().catch(() => undefined); // problems are logged
     if (this.startupActions.record) {
       await this.engine.request('recorder.start', {}).catch((error: unknown) => {
         const appErr = toAppError(error, 'RECORDER_START_FAILED', 'Recording at launch failed');
@@ -345,6 +353,10 @@ export class Host {
       await this.control.close(ctx.signal);
       return `port ${this.control.port} closed`;
     });
+    this.coordinator.join('freeze-inputs', 'event API commands', () => {
+      if (!this.api) return { skipped: 'no event API' };
+      this.api.freeze();
+    });
     this.coordinator.join('freeze-inputs', 'inputs', async () => {
       const names = this.inputs.map((i) => i.name);
       await Promise.all(this.inputs.map((input) => input.freeze()));
@@ -355,6 +367,11 @@ export class Host {
       return this.sinks.length > 0 ? this.sinks.map((s) => s.name).join(', ') : { skipped: 'no screens attached' };
     });
     joinEngineShutdown(this.coordinator, this.engine, table, this.pidFile);
+    // Closed last, so API clients saw the shutdown's progress.
+    this.coordinator.join('persist-settings', 'event API', async (ctx) => {
+      if (!this.api) return { skipped: 'no event API' };
+      await this.api.close(ctx.signal);
+    });
     this.coordinator.join('persist-settings', 'settings', () => {
       const notWritten = this.settings.flush();
       return notWritten ? { skipped: notWritten } : 'saved';

@@ -26,12 +26,24 @@ export class LiveStatus {
     listeners: -1,
   };
 
+  private readonly listeners: ((status: StatusV3) => void)[] = [];
+
   get(): StatusV3 {
     return { ...this.value };
   }
 
+  /** Called when anything but the levels changed (levels have their own 20 Hz event). */
+  onChange(listener: (status: StatusV3) => void): void {
+    this.listeners.push(listener);
+  }
+
   update(change: Partial<StatusV3>): void {
+    const before = this.value;
     this.value = { ...this.value, ...change };
+    const changed = (Object.keys(change) as (keyof StatusV3)[]).some(
+      (key) => key !== 'volumeLeftDb' && key !== 'volumeRightDb' && before[key] !== this.value[key],
+    );
+    if (changed) for (const listener of this.listeners) listener(this.get());
   }
 
   /** Feeds one engine event; events that do not concern the status are ignored. */

@@ -16,6 +16,7 @@ export const SHUTDOWN_TRIGGERS = [
   'window-close',
   'tray-quit',
   'control-port',
+  'event-api',
   'second-instance',
   'SIGINT',
   'SIGTERM',
