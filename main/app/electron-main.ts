@@ -13,6 +13,7 @@ import { installQuitAdapter } from './quit-adapter';
 import { utilityEngineLauncher } from './utility-engine';
 import { createMainWindow } from './main-window';
 import { registerIpc, sendToWindow } from './ipc';
+import { safeStorageCipher } from './safe-storage-secrets';
 
 const argv = process.argv.slice(app.isPackaged ? 1 : 2);
 
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     dataDir: args.dataDir ?? defaultDataDir(),
     launcher: utilityEngineLauncher(utilityProcess),
     engineEntry: join(__dirname, 'engine.js'),
+    // Passwords sealed by the OS keychain (safeStorage); without one, the 0600 file as headless.
+    ...(safeStorageCipher() ? { secretCipher: safeStorageCipher()! } : {}),
   });
   if ('forwarded' in started) {
     process.stdout.write(`airtight: ${started.forwarded.message}\n`);

@@ -10,6 +10,7 @@ import type { ShutdownTrigger } from '../protocol/shutdown-report';
 import { parseCliArgs, USAGE } from './cli-args';
 import { defaultDataDir } from './data-dir';
 import { Host, type UiSink } from './host';
+import { listDevices } from '../../native/audio-input';
 
 const QUIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const MAX_LOGGED_FATAL_ERRORS = 5;
@@ -50,6 +51,7 @@ export async function runHeadless(argv: string[], options: HeadlessOptions): Pro
     out(`airtight ${version}`);
     return 0;
   }
+  if (args.listDevices) return listAudioDevices(out);
   if (options.notice) out(`airtight: ${options.notice}`);
 
   // Until the host exists, a fatal error can only be printed; after that it runs the shutdown.
@@ -100,4 +102,21 @@ function terminalSink(out: (line: string) => void): UiSink {
       if (p.state === 'finished' && p.outcome !== 'skipped') out(`  shutdown: ${p.phase} ${p.outcome}`);
     },
   };
+}
+
+/** BUTT's -L: the capture devices PortAudio sees, with what they can do. */
+async function listAudioDevices(out: (line: string) => void): Promise<number> {
+  const listed = await listDevices({ probeRates: true });
+  if ('error' in listed) {
+    out(`airtight: ${listed.error.message}`);
+    return 1;
+  }
+  if (listed.devices.length === 0) {
+    out('No audio input devices found. Airtight can still run on its test tone.');
+    return 0;
+  }
+  for (const [index, device] of listed.devices.entries()) {
+    out(`${index}: ${device.name}${device.isDefault ? ' (default)' : ''} [${device.hostApi}] ${device.maxInputChannels} ch, rates ${device.sampleRates.join(', ')}`);
+  }
+  return 0;
 }

@@ -15,8 +15,11 @@ export interface HelperCommand {
 }
 
 export function defaultHelperCommand(): HelperCommand | null {
-  const built = join(__dirname, 'audio-input-helper.js');
-  if (existsSync(built)) return { entry: built, execArgv: [] };
+  // Bundled, this code may sit in a shared chunk one folder below the entry files.
+  for (const dir of [__dirname, join(__dirname, '..')]) {
+    const built = join(dir, 'audio-input-helper.js');
+    if (existsSync(built)) return { entry: built, execArgv: [] };
+  }
   const source = join(__dirname, 'capture-helper.ts');
   if (!existsSync(source)) return null;
   // tsx resolved from here, not from the working directory (the engine's may be anywhere).
