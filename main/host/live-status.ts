@@ -5,26 +5,13 @@
  */
 import type { EngineEventData, EngineEventName } from '../protocol/engine-protocol';
 import type { StatusV3 } from './control/wire';
+import { idleStatus } from './control/target';
 
+/** BUTT's meter floor in its status packet. */
 const FLOOR_DB = -90;
 
 export class LiveStatus {
-  private value: StatusV3 = {
-    connected: false,
-    connecting: false,
-    recording: false,
-    signal: false,
-    silence: false,
-    volumeLeftDb: FLOOR_DB,
-    volumeRightDb: FLOOR_DB,
-    streamSeconds: 0,
-    streamKBytes: 0,
-    recordSeconds: 0,
-    recordKBytes: 0,
-    song: '',
-    recordPath: '',
-    listeners: -1,
-  };
+  private value: StatusV3 = idleStatus();
 
   private readonly listeners: ((status: StatusV3) => void)[] = [];
 

@@ -15,23 +15,13 @@ import { sendControlRequest, type ControlOutcome } from '../../main/host/control
 import { encodeRequest, type ControlRequest } from '../../main/host/control/wire';
 import { freePort } from '../helpers/ports';
 import { MemoryTarget, type TargetCall } from './memory-target';
+import { seededRandom as rng } from '../helpers/seeded-random';
 
 const TCP_FRAMES = 10_000;
 const UDP_FRAMES = 40_000;
 /** Generous: a stall of the server's event loop this long would be a bug, not noise. */
 const MAX_LOOP_STALL_MS = 1000;
 
-/** A seeded PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.CONTROL_FUZZ_SEED ?? 0x5eed) >>> 0;
 

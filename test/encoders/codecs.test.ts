@@ -5,7 +5,6 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { EncodedChunk, Encoder } from '../../main/engine/audio/encoder';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { parseAdtsHeader, parseMp3Header } from '../../main/engine/audio/encoders/mpeg-frames';

@@ -14,6 +14,7 @@ import { startEventApi, type EventApiLimits, type EventApiServer } from '../../m
 import { MemoryHost } from './memory-host';
 import { TestClient, type ApiMessage } from './api-client-helper';
 import { encodeFrame, rawHandshake } from './raw-socket';
+import { seededRandom as rng } from '../helpers/seeded-random';
 
 const TOKEN = 'fuzz-token-0123456789abcdefghijklmnopqrstuvwx';
 const MESSAGE_FRAMES = 30_000;
@@ -23,16 +24,6 @@ const RAW_FRAMES_EACH = 40;
 const MAX_LOOP_STALL_MS = 1000;
 const SEED = Number(process.env.EVENT_API_FUZZ_SEED ?? 0xa1e7) >>> 0;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- reference validator, from the documented protocol -----------------------------------
 

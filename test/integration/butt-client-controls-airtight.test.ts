@@ -4,16 +4,11 @@
  * status, -s/-d connect and disconnect, -u sets the title Icecast shows, -r/-t record, -q quits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isPresent, lastReport, startAirtight, tempDataDir, treeOf, waitUntil, type RunningAirtight } from '../helpers/airtight-process';
 import { freePort, killTree } from '../helpers/ports';
 import { Icecast } from '../helpers/icecast';
-import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
+import { butt as buttClient, hasButt, statusField, writeStationButtrc } from '../helpers/butt-station';
 
-const FIXTURE = join(BUTT_FIXTURES, 'icecast-example.buttrc');
-const hasButt = spawnSync('which', ['butt']).status === 0;
 
 let airtight: RunningAirtight | undefined;
 let icecast: Icecast | undefined;
@@ -24,14 +19,7 @@ afterEach(async () => {
   icecast = undefined;
 });
 
-function butt(port: number, ...args: string[]): { code: number | null; out: string } {
-  const r = spawnSync('butt', [...args, '-p', String(port)], { encoding: 'utf8', timeout: 10_000 });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-function statusField(out: string, field: string): string | undefined {
-  return new RegExp(`^${field}: (.*)$`, 'm').exec(out)?.[1];
-}
+const butt = (port: number, ...args: string[]): { code: number | null; out: string } => buttClient(port, args);
 
 async function poll(check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -46,14 +34,7 @@ describe.skipIf(!hasButt)('the real butt client drives Airtight', () => {
   it('connects at startup from a .buttrc, then -S, -u, -r/-t, -d, -s and -q work as with BUTT', async () => {
     icecast = await Icecast.start({ sourcePassword: 'rigpass' });
     const recordings = tempDataDir('airtight-butt-rec-');
-    const buttrc = join(tempDataDir('airtight-buttrc-'), 'station.buttrc');
-    writeFileSync(
-      buttrc,
-      readFileSync(FIXTURE, 'utf8')
-        .replace('port = 8000', `port = ${icecast.port}`)
-        .replace('password = hackme', 'password = rigpass')
-        .replace('folder = ~/recordings/', `folder = ${recordings}/`),
-    );
+    const buttrc = writeStationButtrc(icecast.port, 'rigpass', [['folder = ~/recordings/', `folder = ${recordings}/`]]);
     const controlPort = await freePort('tcp');
     airtight = await startAirtight({ args: ['-c', buttrc, '-p', String(controlPort)] });
     expect(airtight.output()).toMatch(/Using BUTT config .*station\.buttrc for this run \(1 servers\)/);

@@ -4,19 +4,17 @@
  * while Airtight streams to a real Icecast. The listener must not notice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startAirtight, tempDataDir, type RunningAirtight } from '../helpers/airtight-process';
+import { startAirtight, type RunningAirtight } from '../helpers/airtight-process';
 import { freePort, killTree } from '../helpers/ports';
 import { Icecast } from '../helpers/icecast';
-import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
+import { butt, hasButt, statusField as field, writeStationButtrc } from '../helpers/butt-station';
 
-const hasButt = spawnSync('which', ['butt']).status === 0;
 let airtight: RunningAirtight | undefined;
 let icecast: Icecast | undefined;
 afterEach(async () => {
@@ -26,22 +24,12 @@ afterEach(async () => {
   icecast = undefined;
 });
 
-const field = (out: string, name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'm').exec(out)?.[1];
-function buttUdp(port: number, ...args: string[]): string {
-  const r = spawnSync('butt', ['-U', ...args, '-p', String(port)], { encoding: 'utf8', timeout: 10_000 });
-  return `${r.stdout}${r.stderr}`;
-}
+const buttUdp = (port: number, ...args: string[]): string => butt(port, args, true).out;
 
 describe.skipIf(!hasButt)('remote control under load', () => {
   it('UDP control works end to end, and fuzzing the command port and the event API does not disturb the stream', async () => {
     icecast = await Icecast.start({ sourcePassword: 'rigpass' });
-    const buttrc = join(tempDataDir('airtight-buttrc-'), 'station.buttrc');
-    writeFileSync(
-      buttrc,
-      readFileSync(join(BUTT_FIXTURES, 'icecast-example.buttrc'), 'utf8')
-        .replace('port = 8000', `port = ${icecast.port}`)
-        .replace('password = hackme', 'password = rigpass'),
-    );
+    const buttrc = writeStationButtrc(icecast.port, 'rigpass');
     const controlPort = await freePort('udp');
     const apiPort = await freePort('tcp');
     airtight = await startAirtight({ args: ['-c', buttrc, '-U', '-p', String(controlPort), '--api-port', String(apiPort)] });

@@ -4,18 +4,13 @@
  * BUTT's status.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startAirtight, tempDataDir, type RunningAirtight } from '../helpers/airtight-process';
 import { freePort, killTree } from '../helpers/ports';
 import { Icecast } from '../helpers/icecast';
+import { butt as buttClient, hasButt, statusField as field, writeStationButtrc } from '../helpers/butt-station';
 import { decode, measureTone } from '../encoders/audio-check';
-import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
 
-const FIXTURE = join(BUTT_FIXTURES, 'icecast-example.buttrc');
-const hasButt = spawnSync('which', ['butt']).status === 0;
 
 let airtight: RunningAirtight | undefined;
 let icecast: Icecast | undefined;
@@ -26,26 +21,17 @@ afterEach(async () => {
   icecast = undefined;
 });
 
-function butt(port: number, ...args: string[]): string {
-  const r = spawnSync('butt', [...args, '-p', String(port)], { encoding: 'utf8', timeout: 10_000 });
-  return `${r.stdout}${r.stderr}`;
-}
-const field = (out: string, name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'm').exec(out)?.[1];
+const butt = (port: number, ...args: string[]): string => buttClient(port, args).out;
 
 describe.skipIf(!hasButt)('streaming through the app', () => {
   it('Icecast killed and restarted: streaming resumes within 2 s, the recording alongside has no gap', async () => {
     icecast = await Icecast.start({ sourcePassword: 'rigpass' });
     const recordings = tempDataDir('airtight-rec-');
-    const buttrc = join(tempDataDir('airtight-buttrc-'), 'station.buttrc');
-    writeFileSync(
-      buttrc,
-      readFileSync(FIXTURE, 'utf8')
-        .replace('port = 8000', `port = ${icecast.port}`)
-        .replace('password = hackme', 'password = rigpass')
-        .replace('rec_after_launch = 0', 'rec_after_launch = 1')
-        .replace('codec = mp3\nstart_rec', 'codec = wav\nstart_rec')
-        .replace('folder = ~/recordings/', `folder = ${recordings}/`),
-    );
+    const buttrc = writeStationButtrc(icecast.port, 'rigpass', [
+      ['rec_after_launch = 0', 'rec_after_launch = 1'],
+      ['codec = mp3\nstart_rec', 'codec = wav\nstart_rec'],
+      ['folder = ~/recordings/', `folder = ${recordings}/`],
+    ]);
     const controlPort = await freePort('tcp');
     airtight = await startAirtight({ args: ['-c', buttrc, '-p', String(controlPort)] });
     expect(await icecast.waitForMount('/butt.mp3', true, 10_000)).toBe(true);

@@ -27,7 +27,7 @@ class StallingProxy {
   private sourceSide: Socket | undefined;
   port = 0;
 
-  constructor(private readonly target: number) {
+  constructor(target: number) {
     this.server = createServer((client) => {
       const upstream = connect(target, '127.0.0.1');
       this.sourceSide = client;

@@ -151,7 +151,6 @@ export class ControlServer {
   private lastProblem = '';
   private summaryTimer: NodeJS.Timeout | undefined;
   private frozen = false;
-  private closed = false;
   private listenerClosed: Promise<void> = Promise.resolve();
   private readonly exposed: boolean;
 
@@ -261,7 +260,6 @@ export class ControlServer {
   /** Freeze, drop every connection, and wait (bounded by `signal`, else 1 s) until the sockets are let go. */
   async close(signal?: AbortSignal): Promise<void> {
     this.freeze();
-    this.closed = true;
     clearInterval(this.summaryTimer);
     this.summarise();
     for (const socket of this.connections) socket.destroy();

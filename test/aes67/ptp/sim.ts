@@ -1,14 +1,5 @@
 /** A deterministic PRNG and a model of a master/slave pair for the estimator and follower tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '../../helpers/seeded-random';
 
 /**
  * PTP(L) = ptp0 + L x (1 + drift) + step. JS-style timestamp error: exponential, mean

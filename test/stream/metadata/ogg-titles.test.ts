@@ -12,7 +12,7 @@ import { createEncoder } from '../../../main/engine/audio/encoders/create-encode
 import { HEADER_BOS, HEADER_EOS, OggPageSplitter, pageCrcIsValid } from '../../../main/engine/audio/encoders/ogg-page';
 import { basicAuth } from '../../../main/engine/stream/metadata/percent-encode';
 import { TempDir, channel, decode, goertzel, rmsDb, sine, writeBytes, writeChunks } from '../../encoders/audio-check';
-import { SOURCE_PASSWORD, mountStatus, pollUntil, startIcecast, type IcecastRig } from './icecast-rig';
+import { SOURCE_PASSWORD, mountStatus, startIcecast, type IcecastRig } from './icecast-rig';
 
 const FIRST = 'Café — Ünïcödé ♫';
 const CODECS = [
