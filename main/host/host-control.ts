@@ -47,8 +47,8 @@ export function hostControlTarget(host: Host, streams: () => StreamControl | und
       streams()?.setTitle(title);
     },
     setThreshold: (kind: ThresholdKind, seconds: number) => {
-      const message = `Command server asked for a ${kind} threshold of ${seconds} s: signal/silence automation is not available in this version yet.`;
-      host.log.warn(message, { code: 'AUTOMATION_UNAVAILABLE', message });
+      if (host.automation) host.automation.setThreshold(kind, seconds);
+      else host.log.warn(`Threshold ${kind} ignored: Airtight is still starting.`);
     },
     status: () => host.status.get(),
   };

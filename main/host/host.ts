@@ -23,6 +23,7 @@ import { LiveStatus } from './live-status';
 import { startHostControl } from './host-control';
 import type { ControlServer } from './control/server';
 import { HostStreams } from './host-streams';
+import { HostAutomation } from './host-automation';
 import { startHostEventApi } from './host-event-api';
 import { DEFAULT_EVENT_API_PORT, type EventApiServer } from './event-api/event-api-server';
 import { loadConfigFile } from '../settings/config-loader';
@@ -81,6 +82,7 @@ export class Host {
   private control: ControlServer | undefined;
   private streams: HostStreams | undefined;
   private api: EventApiServer | undefined;
+  automation: HostAutomation | undefined;
   private secrets: SecretStore = new MemorySecretStore();
   /** BUTT's connect_at_startup / rec_after_launch, from the settings or a `-c` file. */
   private startupActions = { connect: false, record: false };
@@ -196,6 +198,24 @@ export class Host {
     const streams = new HostStreams(this.engine, this.settings, this.secrets, this.status, this.log);
     this.streams = streams;
     this.addInput({ name: 'stream connections', freeze: () => streams.freeze() });
+    const automation = new HostAutomation(
+      this.settings.get(),
+      {
+        connect: () => streams.connect(),
+        disconnect: () => streams.disconnect(),
+        startRecording: () => this.engine.request('recorder.start', {}).then(() => undefined),
+        stopRecording: () => this.engine.request('recorder.stop', {}).then(() => undefined),
+        isConnected: () => this.status.get().connected || this.status.get().connecting,
+        isRecording: () => this.status.get().recording,
+      },
+      this.log,
+    );
+    this.automation = automation;
+    this.engine.onEvent((event, data) => {
+      if (event === 'audio.signal') automation.onSignal((data as { state: 'present' | 'absent' | 'unknown' }).state);
+    });
+    this.status.onChange((status) => automation.onConnectedChanged(status.connected));
+    this.addInput({ name: 'automation', freeze: () => automation.freeze() });
     this.control = await startHostControl(this, this.options.args, () => this.streams);
     if (this.control) {
       const control = this.control;

@@ -1,7 +1,8 @@
 /**
  * A BUTT user's setup, unchanged: their .buttrc (-c) and the real Debian `butt` binary as the
  * remote control, against a headless Airtight streaming to a real Icecast. -S prints live
- * status, -s/-d connect and disconnect, -u sets the title Icecast shows, -r/-t record, -q quits.
+ * status, -s/-d connect and disconnect, -u sets the title Icecast shows, -r/-t record, -O
+ * arms record-on-signal, -q quits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPresent, lastReport, startAirtight, tempDataDir, treeOf, waitUntil, type RunningAirtight } from '../helpers/airtight-process';
@@ -67,6 +68,12 @@ describe.skipIf(!hasButt)('the real butt client drives Airtight', () => {
     expect(await icecast.waitForMount('/butt.mp3', false, 10_000)).toBe(true);
     expect(butt(controlPort, '-s', 'rig').code).toBe(0);
     expect(await icecast.waitForMount('/butt.mp3', true, 10_000)).toBe(true);
+
+    // -O: record after 1 s of signal (the tone is signal): the automation starts a recording.
+    expect(butt(controlPort, '-O', '1').code).toBe(0);
+    expect(await poll(() => statusField(butt(controlPort, '-S').out, 'recording') === '1', 6000)).toBe(true);
+    expect(butt(controlPort, '-O', '0').code).toBe(0);
+    expect(butt(controlPort, '-t').code).toBe(0);
 
     const tree = treeOf(airtight.pid);
     expect(butt(controlPort, '-q').code).toBe(0);
