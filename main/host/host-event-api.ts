@@ -77,6 +77,10 @@ export function eventApiHost(host: Host, streams: () => HostStreams | undefined,
           host.status.update({ song: command.params.title });
           streams()?.setTitle(command.params.title);
           return { submitted: true };
+        case 'threshold.set':
+          if (!host.automation) throw { code: 'NOT_READY', message: 'Airtight is still starting.' };
+          host.automation.setThreshold(command.params.kind, command.params.seconds);
+          return { set: true };
         case 'status.get':
           return snapshot();
         case 'settings.exportButtrc': {

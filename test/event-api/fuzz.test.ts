@@ -64,6 +64,12 @@ function referenceCommand(text: string): { name: string; params: Record<string, 
     if (!isPlainObject(p) || Object.keys(p).length !== 1 || typeof p.title !== 'string' || p.title.length > 1024) return undefined;
     return { name: 'title.set', params: { title: p.title } };
   }
+  if (m.name === 'threshold.set') {
+    const kinds = ['stream-signal', 'stream-silence', 'record-signal', 'record-silence'];
+    if (!isPlainObject(p) || Object.keys(p).length !== 2 || !kinds.includes(p.kind as string)) return undefined;
+    if (typeof p.seconds !== 'number' || !(p.seconds >= 0 && p.seconds <= 86400)) return undefined;
+    return { name: 'threshold.set', params: { kind: p.kind, seconds: p.seconds } };
+  }
   return undefined;
 }
 
@@ -78,6 +84,7 @@ const VALID = [
   { name: 'record.split' },
   { name: 'title.set', params: { title: 'Café ♫ – Ärtist' } },
   { name: 'title.set', params: { title: 'x'.repeat(1024) } },
+  { name: 'threshold.set', params: { kind: 'stream-signal', seconds: 1.5 } },
   { name: 'status.get' },
   { name: 'settings.exportButtrc' },
   { name: 'quit' },

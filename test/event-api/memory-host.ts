@@ -49,6 +49,8 @@ export class MemoryHost implements EventApiHost {
       case 'title.set':
         this.state.song = command.params.title;
         return Promise.resolve(null);
+      case 'threshold.set':
+        return Promise.resolve({ set: command.params.kind });
       case 'status.get':
         return Promise.resolve({ ...this.state });
       case 'settings.exportButtrc':

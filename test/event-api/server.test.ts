@@ -101,6 +101,7 @@ describe('event API: commands', () => {
       ['record.split', undefined, { path: '/tmp/rec-2.mp3' }],
       ['record.stop', undefined, null],
       ['title.set', { title: 'Café ♫ – Ärtist' }, null],
+      ['threshold.set', { kind: 'record-silence', seconds: 2.5 }, { set: 'record-silence' }],
       ['status.get', undefined, { connected: false, recording: false, song: 'Café ♫ – Ärtist' }],
       ['settings.exportButtrc', undefined, { text: '[main]\nnum_of_srv = 0\n' }],
       ['quit', undefined, { quitting: true }],

@@ -24,6 +24,10 @@ export const commandParams = {
   'record.stop': NoParams,
   'record.split': NoParams,
   'title.set': z.object({ title: z.string().max(MAX_TITLE_LENGTH) }).strict(),
+  /** BUTT's -M/-m/-O/-o: seconds of signal/silence before acting; 0 switches the rule off. */
+  'threshold.set': z
+    .object({ kind: z.enum(['stream-signal', 'stream-silence', 'record-signal', 'record-silence']), seconds: z.number().min(0).max(86400) })
+    .strict(),
   'status.get': NoParams,
   'settings.exportButtrc': NoParams,
   quit: NoParams,
@@ -36,7 +40,8 @@ export const COMMAND_NAMES = Object.keys(commandParams) as CommandName[];
 export type ApiCommand =
   | { name: 'connect'; params: { server?: string } }
   | { name: 'title.set'; params: { title: string } }
-  | { name: Exclude<CommandName, 'connect' | 'title.set'>; params: Record<string, never> };
+  | { name: 'threshold.set'; params: { kind: 'stream-signal' | 'stream-silence' | 'record-signal' | 'record-silence'; seconds: number } }
+  | { name: Exclude<CommandName, 'connect' | 'title.set' | 'threshold.set'>; params: Record<string, never> };
 
 export const CommandMessageSchema = z.object({
   v: z.literal(EVENT_API_VERSION),
