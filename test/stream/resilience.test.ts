@@ -167,10 +167,16 @@ describe('resilience', () => {
 
     // A stall that lasts: the watchdog gives up on the connection and reconnects.
     proxy.stall();
-    // More than the kernel's socket buffers (autotuned to several MB by now) can absorb.
-    for (let round = 0; round < 3; round++) sender.push(audio);
+    // Audio keeps coming, as it does on air, until the kernel's socket buffers (autotuned to
+    // several MB by now) are full and the queue stops draining.
+    let next = 0;
+    const feeder = setInterval(() => {
+      for (let n = 0; n < 20; n++) sender.push([audio[next++ % audio.length]!]);
+    }, 50);
     const gaveUp = (): SenderState | undefined => states.find((s) => s.state === 'retrying');
-    expect(await until(() => gaveUp() !== undefined, 15_000), JSON.stringify(sender.stats())).toBe(true);
+    const reconnected = await until(() => gaveUp() !== undefined, 20_000);
+    clearInterval(feeder);
+    expect(reconnected, JSON.stringify(sender.stats())).toBe(true);
     expect(gaveUp()).toMatchObject({ error: { code: 'STREAM_TIMEOUT', message: expect.stringMatching(/stalled/) } });
   });
 });
