@@ -24,6 +24,8 @@ export interface CliArgs {
   apiPort?: number;
   /** No event API. */
   noApi: boolean;
+  /** Write the settings of this data dir as a BUTT .buttrc to this file and exit. */
+  exportButtrc?: string;
   help: boolean;
   version: boolean;
 }
@@ -40,6 +42,7 @@ export const USAGE = `Usage: airtight [options]
   -L                    list audio input devices and exit
   --api-port <port>     event API (WebSocket, token in <data-dir>/api-token; default 1280)
   --no-api              no event API
+  --export-buttrc <file>  write this data dir's settings as a BUTT .buttrc and exit
   --ui-port <port>      serve the web UI on 127.0.0.1:<port> (headless)
   --quit                ask the instance running on this data dir to quit
 Control a running Airtight or BUTT (BUTT's flags): -s [name] -d -r -t -n -q -u <song> -S
@@ -71,11 +74,12 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       'list-devices': { type: 'boolean', short: 'L' },
       'api-port': { type: 'string' },
       'no-api': { type: 'boolean' },
+      'export-buttrc': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
   });
-  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices', 'api-port', 'no-api']);
+  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices', 'api-port', 'no-api', 'export-buttrc']);
   const unknown = tokens.filter((t) => t.kind === 'option' && !known.has(t.name)).map((t) => (t.kind === 'option' ? t.rawName : ''));
   const args: CliArgs = {
     headless: values.headless === true,
@@ -91,6 +95,7 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
   };
   if (typeof values['data-dir'] === 'string') args.dataDir = resolve(values['data-dir']);
   if (typeof values.config === 'string') args.config = resolve(values.config);
+  if (typeof values['export-buttrc'] === 'string') args.exportButtrc = resolve(values['export-buttrc']);
   const portError = (flag: string, raw: unknown): AppError =>
     appError('CLI_BAD_PORT', `${flag} needs a port number from 1 to 65535, got "${String(raw)}"`);
   for (const [key, flag, field] of [

@@ -11,6 +11,12 @@ import { parseCliArgs, USAGE } from './cli-args';
 import { defaultDataDir } from './data-dir';
 import { Host, type UiSink } from './host';
 import { listDevices } from '../../native/audio-input';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { SettingsStore } from '../settings/settings-store';
+import { FileSecretStore } from '../settings/secrets/secret-store';
+import { exportButtrc } from '../settings/buttrc/butt-export';
+import { dataPaths } from './data-dir';
 
 const QUIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const MAX_LOGGED_FATAL_ERRORS = 5;
@@ -52,6 +58,7 @@ export async function runHeadless(argv: string[], options: HeadlessOptions): Pro
     return 0;
   }
   if (args.listDevices) return listAudioDevices(out);
+  if (args.exportButtrc) return exportButtrcFile(args.dataDir ?? defaultDataDir(), args.exportButtrc, out);
   if (options.notice) out(`airtight: ${options.notice}`);
 
   // Until the host exists, a fatal error can only be printed; after that it runs the shutdown.
@@ -118,5 +125,30 @@ async function listAudioDevices(out: (line: string) => void): Promise<number> {
   for (const [index, device] of listed.devices.entries()) {
     out(`${index}: ${device.name}${device.isDefault ? ' (default)' : ''} [${device.hostApi}] ${device.maxInputChannels} ch, rates ${device.sampleRates.join(', ')}`);
   }
+  return 0;
+}
+
+/**
+ * `--export-buttrc <file>`: the data dir's settings as a BUTT config, passwords included (BUTT
+ * reads them from its file), so the file is written 0600.
+ */
+function exportButtrcFile(dataDir: string, target: string, out: (line: string) => void): number {
+  const paths = dataPaths(dataDir);
+  const settings = new SettingsStore(paths.settings);
+  const problem = settings.load();
+  if (problem) {
+    out(`airtight: ${problem.message}`);
+    return 1;
+  }
+  const secrets = FileSecretStore.open(join(paths.dir, 'secrets.json'));
+  if (!secrets.ok) out(`airtight: ${secrets.error.message} Passwords are left out of the export.`);
+  const exported = exportButtrc(settings.get(), (ref) => (secrets.ok ? secrets.store.get(ref) : undefined));
+  if (!exported.ok) {
+    out(`airtight: ${exported.error.message}`);
+    return 1;
+  }
+  writeFileAtomic.sync(target, exported.text, { mode: 0o600 });
+  for (const warning of exported.warnings) out(`airtight: note: ${warning}`);
+  out(`airtight: wrote ${target}`);
   return 0;
 }

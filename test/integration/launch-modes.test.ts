@@ -75,3 +75,30 @@ describe('launch modes', () => {
     await quit(first);
   });
 });
+
+describe('--export-buttrc', () => {
+  it("writes the data dir's settings as a .buttrc that imports back to the same servers, passwords included", async () => {
+    const { loadConfigFile } = await import('../../main/settings/config-loader');
+    const { FileSecretStore } = await import('../../main/settings/secrets/secret-store');
+    const { BUTT_FIXTURES } = await import('../helpers/shared-fixtures');
+    const { writeFileSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const imported = loadConfigFile(join(BUTT_FIXTURES, 'icecast-example.buttrc'));
+    if (!imported.ok) throw new Error(imported.error.message);
+    const dataDir = tempDataDir();
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify(imported.config.settings));
+    const secrets = FileSecretStore.open(join(dataDir, 'secrets.json'));
+    if (!secrets.ok) throw new Error(secrets.error.message);
+    for (const [ref, value] of imported.config.secrets) secrets.store.set(ref, value);
+
+    const target = join(dataDir, 'exported.buttrc');
+    const { code, out } = await finish(runLaunch(['--data-dir', dataDir, '--export-buttrc', target]));
+    expect(code, out).toBe(0);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    const again = loadConfigFile(target);
+    if (!again.ok) throw new Error(again.error.message);
+    expect(again.config.settings.stream.servers).toEqual(imported.config.settings.stream.servers);
+    expect([...again.config.secrets.values()]).toEqual([...imported.config.secrets.values()]);
+    expect([...again.config.secrets.values()]).toContain('hackme');
+  });
+});
