@@ -11,6 +11,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { RefusalSummary } from '../../shared/refusal-summary';
 import { appError, type AppError } from '../../shared/errors';
 import { createAddressFilter, type AddressFilter } from './address-filter';
 import { CommandRunner, type RunnableRequest } from './command-runner';
@@ -147,8 +148,14 @@ export class ControlServer {
     statusFailures: 0,
     openConnections: 0,
   };
-  private readonly unreported = new Map<ProblemKind, number>();
-  private lastProblem = '';
+  private readonly refusals = new RefusalSummary<ProblemKind>({
+    malformed: 'malformed',
+    statusFailures: 'status requests the engine did not answer',
+    rateLimited: 'over the rate limit',
+    refusedAddress: 'from addresses not allowed',
+    timedOut: 'incomplete after 2 s',
+    evicted: 'dropped for too many connections',
+  });
   private summaryTimer: NodeJS.Timeout | undefined;
   private frozen = false;
   private listenerClosed: Promise<void> = Promise.resolve();
@@ -375,23 +382,13 @@ export class ControlServer {
 
   private problem(kind: ProblemKind, address: string, what: string): void {
     this.counts[kind]++;
-    this.unreported.set(kind, (this.unreported.get(kind) ?? 0) + 1);
-    this.lastProblem = `${address}: ${what}`;
+    this.refusals.record(kind, `${address}: ${what}`);
   }
 
   private summarise(): void {
-    if (this.unreported.size === 0) return;
-    const labels: Record<ProblemKind, string> = {
-      malformed: 'malformed',
-      statusFailures: 'status requests the engine did not answer',
-      rateLimited: 'over the rate limit',
-      refusedAddress: 'from addresses not allowed',
-      timedOut: 'incomplete after 2 s',
-      evicted: 'dropped for too many connections',
-    };
-    const parts = [...this.unreported].map(([kind, n]) => `${n} ${labels[kind]}`);
-    this.unreported.clear();
-    const message = `Command server refused requests: ${parts.join(', ')} (last: ${this.lastProblem}).`;
+    const summary = this.refusals.take();
+    if (!summary) return;
+    const message = `Command server refused requests: ${summary}.`;
     this.log.warn(message, appError('CONTROL_REQUESTS_REFUSED', message));
   }
 }

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { RefusalSummary } from '../../shared/refusal-summary';
 import { appError, toAppError, type AppError } from '../../shared/errors';
 import { TokenBucket } from '../control/token-bucket';
 import { ApiClient, type ClientLimits } from './api-client';
@@ -133,8 +134,19 @@ export class EventApiServer {
   private readonly unsubscribe: () => void;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly summaryTimer: NodeJS.Timeout;
-  private readonly unreported = new Map<ProblemKind, number>();
-  private lastProblem = '';
+  private readonly refusals = new RefusalSummary<ProblemKind>({
+      auth: 'without a valid token',
+      origin: 'from another web site (Origin)',
+      host: 'naming another host (Host header)',
+      path: 'to an unknown path',
+      full: 'over the client limit',
+      malformed: 'malformed messages',
+      rateLimited: 'over the rate limit',
+      flood: 'connections closed for flooding',
+      stuck: 'clients cut off for not reading',
+      oversize: 'frames over the size limit',
+      timeout: 'commands past their deadline',
+  });
   private nextClientId = 1;
   private upgrading = 0;
   private seq = 0;
@@ -439,28 +451,13 @@ export class EventApiServer {
   }
 
   private problem(kind: ProblemKind, what: string): void {
-    this.unreported.set(kind, (this.unreported.get(kind) ?? 0) + 1);
-    this.lastProblem = what;
+    this.refusals.record(kind, what);
   }
 
   private summarise(): void {
-    if (this.unreported.size === 0) return;
-    const labels: Record<ProblemKind, string> = {
-      auth: 'without a valid token',
-      origin: 'from another web site (Origin)',
-      host: 'naming another host (Host header)',
-      path: 'to an unknown path',
-      full: 'over the client limit',
-      malformed: 'malformed messages',
-      rateLimited: 'over the rate limit',
-      flood: 'connections closed for flooding',
-      stuck: 'clients cut off for not reading',
-      oversize: 'frames over the size limit',
-      timeout: 'commands past their deadline',
-    };
-    const parts = [...this.unreported].map(([kind, n]) => `${n} ${labels[kind]}`);
-    this.unreported.clear();
-    const message = `Event API refused or dropped: ${parts.join(', ')} (last: ${this.lastProblem}).`;
+    const summary = this.refusals.take();
+    if (!summary) return;
+    const message = `Event API refused or dropped: ${summary}.`;
     this.log.warn(message, appError('API_REQUESTS_REFUSED', message));
   }
 }
