@@ -20,11 +20,10 @@
  * stopped by pid.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/ports';
+import { pulseRigUnavailable, startPulseRig, type PulseRig } from '../../test/helpers/pulse-rig';
 import { TAG_VAR, isListening, killLeftovers, sendTcp, sleep, stillPresent, waitFor, within, type Leftover } from './procs';
 
 export interface ButtSample {
@@ -114,9 +113,8 @@ export async function stopChild(child: ChildProcess, name: string, notes: string
 }
 
 interface Rig {
-  dir: string;
   env: NodeJS.ProcessEnv;
-  pulse: ChildProcess;
+  pulse: PulseRig;
   xvfb: ChildProcess;
   display: string;
 }
@@ -136,58 +134,24 @@ export async function startXvfb(notes: string[]): Promise<{ xvfb: ChildProcess; 
   return { xvfb, display: `:${displayText.trim()}` };
 }
 
+/** The test-rig.md PulseAudio (a null sink, its monitor as the default capture device) and Xvfb. */
 async function startRig(notes: string[]): Promise<Rig | string> {
-  const dir = mkdtempSync(join(tmpdir(), 'airtight-bench-butt-'));
-  for (const sub of ['run', 'xdg', 'pulse-home', 'home']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
-  const socket = join(dir, 'run', 'native');
-  // The test-rig.md PulseAudio: a null sink, its monitor as the default capture device.
-  writeFileSync(
-    join(dir, 'rig.pa'),
-    [
-      `load-module module-native-protocol-unix socket=${socket} auth-anonymous=1`,
-      'load-module module-null-sink sink_name=test_sink rate=48000 channels=2',
-      'set-default-sink test_sink',
-      'set-default-source test_sink.monitor',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    join(dir, 'asound.conf'),
-    ['pcm.!default { type pulse }', 'ctl.!default { type pulse }', 'pcm.pulse { type pulse }', 'ctl.pulse { type pulse }', ''].join('\n'),
-  );
-  const pulse = spawn(
-    'pulseaudio',
-    ['-n', '-F', join(dir, 'rig.pa'), '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no'],
-    {
-      env: { ...process.env, HOME: join(dir, 'pulse-home'), XDG_RUNTIME_DIR: join(dir, 'xdg'), PULSE_RUNTIME_PATH: join(dir, 'run') },
-      stdio: 'ignore',
-    },
-  );
-  pulse.on('error', () => undefined);
-  if (!(await waitFor(() => existsSync(socket) || pulse.exitCode !== null, 10_000, 20)) || pulse.exitCode !== null) {
-    await stopChild(pulse, 'pulseaudio', notes);
-    rmSync(dir, { recursive: true, force: true });
-    return 'PulseAudio rig did not start';
+  const missing = pulseRigUnavailable();
+  if (missing) return `PulseAudio rig unavailable: ${missing}`;
+  let pulse: PulseRig;
+  try {
+    pulse = await startPulseRig({ sampleRate: 48000, tone: null });
+  } catch (error) {
+    return `PulseAudio rig did not start: ${String(error)}`;
   }
-
   const started = await startXvfb(notes);
   if (typeof started === 'string') {
-    await stopChild(pulse, 'pulseaudio', notes);
-    rmSync(dir, { recursive: true, force: true });
+    await pulse.stop();
     return started;
   }
   const { xvfb, display } = started;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    LANG: 'C.UTF-8',
-    DISPLAY: display,
-    PULSE_SERVER: `unix:${socket}`,
-    ALSA_CONFIG_PATH: join(dir, 'asound.conf'),
-    XDG_RUNTIME_DIR: join(dir, 'xdg'),
-    JACK_NO_START_SERVER: '1',
-  };
-  return { dir, env, pulse, xvfb, display };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', DISPLAY: display, JACK_NO_START_SERVER: '1', ...pulse.env };
+  return { env, pulse, xvfb, display };
 }
 
 async function buttCycle(rig: Rig, cycle: number, method: 'client' | 'raw', tag: string): Promise<ButtSample | { startFailed: string }> {
@@ -274,7 +238,7 @@ export async function runButtPeer(options: {
 
   const rig = await startRig(notes);
   if (typeof rig === 'string') return { ...result, why: rig };
-  result.rig = `Xvfb ${rig.display}, PulseAudio null sink (pid ${rig.pulse.pid})`;
+  result.rig = `Xvfb ${rig.display}, PulseAudio null sink (pid ${rig.pulse.pulsePid()})`;
   try {
     // Warm-up (not counted): the first start writes BUTT's default config into the temp HOME.
     const warm = await buttCycle(rig, -1, 'client', `${process.pid}-butt-warmup`);
@@ -303,7 +267,6 @@ export async function runButtPeer(options: {
     return result;
   } finally {
     await stopChild(rig.xvfb, 'Xvfb', notes);
-    await stopChild(rig.pulse, 'pulseaudio', notes);
-    rmSync(rig.dir, { recursive: true, force: true });
+    await rig.pulse.stop();
   }
 }
