@@ -93,7 +93,8 @@ export class AudioService {
   private streamChain: PathChain | undefined;
   private readonly streamEncoders = new Map<string, StreamEncoder>();
   /** Raw consumers of the stream path (the AES67 sender), post- or pre-DSP. */
-  private readonly taps = new Set<{ consumer: (samples: Float32Array) => void; preDsp: boolean }>();
+  private readonly preDspTaps = new Set<(samples: Float32Array) => void>();
+  private readonly postDspTaps = new Set<(samples: Float32Array) => void>();
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -235,9 +236,9 @@ export class AudioService {
    * must copy what it keeps. Returns the function that removes the tap.
    */
   tapStream(consumer: (samples: Float32Array) => void, preDsp = false): () => void {
-    const tap = { consumer, preDsp };
-    this.taps.add(tap);
-    return () => void this.taps.delete(tap);
+    const taps = preDsp ? this.preDspTaps : this.postDspTaps;
+    taps.add(consumer);
+    return () => void taps.delete(consumer);
   }
 
   /** In-band title for every stream encoder that can carry one (Ogg Vorbis and Opus). */
@@ -345,12 +346,11 @@ export class AudioService {
     for (const transition of this.detector?.process(block.samples) ?? []) this.events.signal({ state: transition.state });
     const recording = this.recording;
     if (recording && this.recordChain) recording.lane.postAudio(this.processPath(this.recordChain, block), frameCount(block));
-    for (const tap of this.taps) if (tap.preDsp) tap.consumer(block.samples);
-    const postDspTaps = [...this.taps].filter((tap) => !tap.preDsp);
-    if ((this.streamEncoders.size > 0 || postDspTaps.length > 0) && this.streamChain) {
+    for (const tap of this.preDspTaps) tap(block.samples);
+    if ((this.streamEncoders.size > 0 || this.postDspTaps.size > 0) && this.streamChain) {
       const processed = this.processPath(this.streamChain, block);
       for (const encoder of this.streamEncoders.values()) encoder.lane.postAudio(processed, frameCount(block));
-      for (const tap of postDspTaps) tap.consumer(processed);
+      for (const tap of this.postDspTaps) tap(processed);
     }
   }
 
