@@ -92,6 +92,8 @@ export function eventApiHost(host: Host, streams: () => HostStreams | undefined,
         case 'quit':
           setImmediate(() => void host.quit('event-api'));
           return { quitting: true };
+        default:
+          throw { code: 'FEATURE_NOT_AVAILABLE', message: `"${command.name}" is not available in this build yet.` };
       }
     },
   };

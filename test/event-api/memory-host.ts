@@ -57,6 +57,8 @@ export class MemoryHost implements EventApiHost {
         return Promise.resolve({ text: '[main]\nnum_of_srv = 0\n' });
       case 'quit':
         return Promise.resolve({ quitting: true });
+      default:
+        return Promise.resolve({ accepted: command.name });
     }
   }
 }

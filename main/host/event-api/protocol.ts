@@ -6,42 +6,17 @@
  */
 import { z } from 'zod';
 import type { AppError } from '../../shared/errors';
+import { COMMAND_NAMES, EVENT_NAMES, commandParams, type CommandName, type EventName, type OperatorCommand } from '../../protocol/operator-api';
+
+export { COMMAND_NAMES, EVENT_NAMES, LEVEL_EVENT, MAX_TITLE_LENGTH, type CommandName, type EventName } from '../../protocol/operator-api';
 
 export const EVENT_API_VERSION = 1;
 
-/** Longest title a client may set (BUTT's own song field is far shorter). */
-export const MAX_TITLE_LENGTH = 1024;
 /** A command id is echoed back: keep it short so a client cannot make us echo megabytes. */
 const CommandIdSchema = z.union([z.string().max(64), z.number().int().safe()]);
 
-const NoParams = z.object({}).strict().optional();
-
-/** Every command, with the params it accepts. Unknown keys are refused (strict). */
-export const commandParams = {
-  connect: z.object({ server: z.string().min(1).max(256).optional() }).strict().optional(),
-  disconnect: NoParams,
-  'record.start': NoParams,
-  'record.stop': NoParams,
-  'record.split': NoParams,
-  'title.set': z.object({ title: z.string().max(MAX_TITLE_LENGTH) }).strict(),
-  /** BUTT's -M/-m/-O/-o: seconds of signal/silence before acting; 0 switches the rule off. */
-  'threshold.set': z
-    .object({ kind: z.enum(['stream-signal', 'stream-silence', 'record-signal', 'record-silence']), seconds: z.number().min(0).max(86400) })
-    .strict(),
-  'status.get': NoParams,
-  'settings.exportButtrc': NoParams,
-  quit: NoParams,
-} as const;
-
-export type CommandName = keyof typeof commandParams;
-export const COMMAND_NAMES = Object.keys(commandParams) as CommandName[];
-
-/** A validated command, as the host receives it. */
-export type ApiCommand =
-  | { name: 'connect'; params: { server?: string } }
-  | { name: 'title.set'; params: { title: string } }
-  | { name: 'threshold.set'; params: { kind: 'stream-signal' | 'stream-silence' | 'record-signal' | 'record-silence'; seconds: number } }
-  | { name: Exclude<CommandName, 'connect' | 'title.set' | 'threshold.set'>; params: Record<string, never> };
+/** A validated command, as the host receives it (the operator API's table). */
+export type ApiCommand = OperatorCommand;
 
 export const CommandMessageSchema = z.object({
   v: z.literal(EVENT_API_VERSION),
@@ -51,30 +26,6 @@ export const CommandMessageSchema = z.object({
   params: z.unknown().optional(),
 });
 export type CommandId = z.infer<typeof CommandIdSchema>;
-
-/**
- * Events the server pushes. The host emits these names; `aes67.state` and `ptp.state` are
- * reserved and sent once the host has them. `audio.levels` is throttled per client.
- */
-export const EVENT_NAMES = [
-  'engine.state',
-  'stream.state',
-  'stream.title',
-  'audio.levels',
-  'audio.source',
-  'audio.signal',
-  'recorder.status',
-  'status',
-  'log',
-  'shutdown.started',
-  'shutdown.progress',
-  'aes67.state',
-  'ptp.state',
-] as const;
-export type EventName = (typeof EVENT_NAMES)[number];
-
-/** Events that are only ever the latest value: sampled per client, dropped rather than queued. */
-export const LEVEL_EVENT = 'audio.levels';
 
 export type ParsedMessage =
   | { ok: true; command: ApiCommand; id: CommandId }
