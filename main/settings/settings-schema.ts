@@ -9,17 +9,13 @@ import { SongSettingsSchema } from './song-settings-schema';
 import { RecordAutomationSchema } from './automation-settings-schema';
 import { Aes67SettingsSchema } from './aes67-settings-schema';
 import { CompatSettingsSchema } from './compat-settings-schema';
+import { InterfaceSettingsSchema } from './interface-settings-schema';
 
 export const SETTINGS_VERSION = 1;
 
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
-  interface: z
-    .object({
-      confirmQuitWhileOnAir: z.boolean().default(true),
-      startMinimized: z.boolean().default(false),
-    })
-    .prefault({}),
+  interface: InterfaceSettingsSchema.prefault({}),
   audio: AudioSettingsSchema.prefault({}),
   stream: StreamSettingsSchema.prefault({}),
   song: SongSettingsSchema.prefault({}),
