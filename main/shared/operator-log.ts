@@ -3,6 +3,7 @@
  * attached (the desktop window, the headless terminal, later the web UI). Errors carry their
  * AppError so the screen can show the code and the sentence.
  */
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { AppError } from './errors';
 
@@ -18,14 +19,29 @@ export interface LogEntry {
 
 const KEEP_ENTRIES = 500;
 
+/** A station runs for months: the log file is rotated by size, keeping a few old files. */
+export interface LogRotation {
+  maxBytes: number;
+  keepFiles: number;
+}
+export const DEFAULT_LOG_ROTATION: LogRotation = { maxBytes: 10 * 1024 * 1024, keepFiles: 5 };
+
 export class OperatorLog {
   private readonly file: Logger;
+  private readonly destination: ReturnType<typeof pino.destination>;
   private readonly recent: LogEntry[] = [];
   private readonly listeners: ((entry: LogEntry) => void)[] = [];
+  private bytesInFile: number;
 
-  constructor(logFile: string) {
+  constructor(
+    private readonly logFile: string,
+    private readonly rotation: LogRotation = DEFAULT_LOG_ROTATION,
+  ) {
+    this.bytesInFile = existsSync(logFile) ? statSync(logFile).size : 0;
+    if (this.bytesInFile >= rotation.maxBytes) this.shiftFiles();
     // Synchronous writes: the last lines before a crash are the ones that matter.
-    this.file = pino({ base: undefined }, pino.destination({ dest: logFile, mkdir: true, sync: true }));
+    this.destination = pino.destination({ dest: logFile, mkdir: true, sync: true });
+    this.file = pino({ base: undefined }, this.destination);
   }
 
   onEntry(listener: (entry: LogEntry) => void): () => void {
@@ -56,6 +72,8 @@ export class OperatorLog {
   private write(partial: Omit<LogEntry, 'time'>): void {
     const entry: LogEntry = { time: new Date().toISOString(), ...partial };
     this.file[entry.level]({ source: entry.source, ...(entry.error ? { error: entry.error } : {}) }, entry.message);
+    this.bytesInFile += entry.message.length + 96;
+    if (this.bytesInFile >= this.rotation.maxBytes) this.rotate();
     if (entry.level === 'debug') return;
     this.recent.push(entry);
     if (this.recent.length > KEEP_ENTRIES) this.recent.shift();
@@ -66,6 +84,27 @@ export class OperatorLog {
         // One broken screen must not silence the others.
       }
     }
+  }
+
+  private rotate(): void {
+    try {
+      this.shiftFiles();
+      // pino's documented rotation: rename the file away, then reopen the same path.
+      this.destination.reopen();
+    } catch {
+      // A log that cannot rotate keeps writing to the same file rather than stop logging.
+    }
+  }
+
+  /** log -> log.1 -> log.2 ...; the oldest beyond keepFiles is deleted. */
+  private shiftFiles(): void {
+    const numbered = (n: number): string => `${this.logFile}.${n}`;
+    rmSync(numbered(this.rotation.keepFiles), { force: true });
+    for (let n = this.rotation.keepFiles - 1; n >= 1; n--) {
+      if (existsSync(numbered(n))) renameSync(numbered(n), numbered(n + 1));
+    }
+    if (existsSync(this.logFile)) renameSync(this.logFile, numbered(1));
+    this.bytesInFile = 0;
   }
 }
 
