@@ -29,7 +29,6 @@ import { DEFAULT_EVENT_API_PORT, type EventApiServer } from './event-api/event-a
 import { loadConfigFile } from '../settings/config-loader';
 import { FileSecretStore, MemorySecretStore, plainCipher, type SecretCipher, type SecretStore } from '../settings/secrets/secret-store';
 import { join } from 'node:path';
-import { Aes67SenderSettingsSchema } from '../engine/aes67/aes67-settings';
 import { claimInstance, type InstanceLock, type InstanceReply } from './instance-lock';
 
 /** A screen the host reports to: the desktop window, the headless terminal, the web UI. */
@@ -294,26 +293,11 @@ export class Host {
 
   /** The AES67 output, when the settings enable it ([aes67] active=1 in a BUTT-fork file). */
   private async startAes67(): Promise<void> {
-    const stored = this.settings.get().aes67;
-    if (!stored.enabled) return;
-    const parsed = Aes67SenderSettingsSchema.safeParse({
-      enabled: true,
-      address: stored.address,
-      port: stored.port,
-      ttl: stored.ttl,
-      dscp: stored.dscp,
-      interface: stored.interface,
-      loopback: stored.loopback,
-      ptp: stored.ptp,
-      sap: stored.sap,
-    });
-    if (!parsed.success) {
-      const message = `The AES67 settings are not usable: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`;
-      this.log.error(message, { code: 'AES67_SETTINGS_INVALID', message });
-      return;
-    }
+    // The settings file stores the engine's own AES67 schema: handed over as it is.
+    const settings = this.settings.get().aes67;
+    if (!settings.enabled) return;
     try {
-      await this.engine.request('aes67.start', { settings: parsed.data });
+      await this.engine.request('aes67.start', { settings });
     } catch (error) {
       const appErr = toAppError(error, 'AES67_START_FAILED', 'The AES67 output could not start');
       this.log.error(appErr.message, appErr);

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { RtpPacketWriter, parseRtpHeader, randomIdentity } from '../../main/engine/aes67/rtp';
 import { buildSdp, SdpSession, type SdpDescription } from '../../main/engine/aes67/sdp';
 import { encodeSap, decodeSap, sapMessageIdHash } from '../../main/engine/aes67/sap';
-import { Aes67SenderSettingsSchema, defaultAes67Settings, effectiveDscp, importButtAes67 } from '../../main/engine/aes67/aes67-settings';
+import { Aes67SenderSettingsSchema, defaultAes67Settings, effectiveDscp } from '../../main/engine/aes67/aes67-settings';
 import { SharedAudioRing } from '../../main/engine/aes67/audio-ring';
 import { RateSteer } from '../../main/engine/aes67/rate-steer';
 import { ClockMappingReader, ClockMappingWriter, createClockMapping, FreeRunClock } from '../../main/engine/aes67/media-clock';
@@ -135,15 +135,6 @@ describe('settings', () => {
     expect(Aes67SenderSettingsSchema.safeParse({ address: '10.0.0.1' }).success).toBe(false);
     expect(Aes67SenderSettingsSchema.safeParse({ packetTimeMs: 2 }).success).toBe(false);
     expect(Aes67SenderSettingsSchema.safeParse({ payloadType: 10 }).success).toBe(false);
-  });
-
-  it("imports the BUTT fork's [aes67] keys, empty = default, bad value named", () => {
-    const imported = importButtAes67({ active: '1', ip: '239.69.145.58', port: '5004', ttl: '16', dscp: '46', iface: 'eth1', loopback: '0', ptp: '1', sap: '' });
-    expect(imported).toEqual({
-      settings: expect.objectContaining({ enabled: true, address: '239.69.145.58', ttl: 16, dscp: 46, interface: 'eth1', loopback: false, ptp: true, sap: true }),
-    });
-    const bad = importButtAes67({ ip: '10.1.2.3' });
-    expect(bad).toEqual({ error: expect.objectContaining({ code: 'AES67_IMPORT_INVALID', message: expect.stringContaining('ip=10.1.2.3') }) });
   });
 });
 

@@ -5,6 +5,7 @@ import { importButtrc, type ButtImport } from '../../main/settings/buttrc/butt-i
 import { exportButtrc } from '../../main/settings/buttrc/butt-export';
 import { SettingsSchema } from '../../main/settings/settings-schema';
 import { BUTT_FIXTURES } from '../helpers/shared-fixtures';
+import { defaultAes67Settings } from '../../main/engine/aes67/aes67-settings';
 
 const FIXTURES = BUTT_FIXTURES;
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
@@ -156,7 +157,8 @@ describe('BUTT import: every key', () => {
   });
 
   it('[aes67] and [gui]', () => {
-    expect(settings.aes67).toEqual({ enabled: true, address: '239.69.1.2', port: 5006, ttl: 16, dscp: 34, interface: 'eth1', loopback: true, ptp: true, sap: true });
+    // The settings file stores the engine's sender settings: the BUTT keys plus the engine's defaults.
+    expect(settings.aes67).toEqual({ ...defaultAes67Settings(), enabled: true, address: '239.69.1.2', port: 5006, ttl: 16, dscp: 34, interface: 'eth1', loopback: true, ptp: true, sap: true });
     expect(settings.interface.startMinimized).toBe(true);
     expect(settings.compat.butt.extra).toContainEqual({ section: 'gui', key: 'window_title', value: 'Studio A' });
     expect(settings.compat.butt.extra).toContainEqual({ section: 'midi_cmd_0', key: 'msg_num', value: '7' });
@@ -166,6 +168,20 @@ describe('BUTT import: every key', () => {
   it('imports cleanly: no clamped or ignored values', () => {
     expect(notes.filter((n) => n.kind !== 'notice')).toEqual([]);
     expect(SettingsSchema.safeParse(settings).success).toBe(true);
+  });
+});
+
+describe('BUTT import: [aes67] of the BUTT AES67 fork', () => {
+  it('empty = default, a value the sender refuses is noted and its default kept, dscp absent follows the mode', () => {
+    const { settings, notes } = imported('[aes67]\nactive = 1\nip = 10.1.2.3\nport = 5004\nttl = 16\ndscp =\niface = eth1\nloopback = 0\nptp = 1\nsap =\n');
+    expect(settings.aes67).toMatchObject({ enabled: true, address: defaultAes67Settings().address, ttl: 16, dscp: null, interface: 'eth1', loopback: false, ptp: true, sap: true });
+    expect(notes).toContainEqual(expect.objectContaining({ kind: 'ignored', line: 3, message: expect.stringContaining('ip = 10.1.2.3') }));
+    // Exported again without dscp, so a re-import keeps following the mode (34, or 46 in Dante mode).
+    const exported = exportButtrc(settings, () => undefined);
+    if (!exported.ok) throw new Error(exported.error.message);
+    expect(exported.text).toMatch(/\[aes67\][^[]*ttl = 16/);
+    expect(exported.text).not.toMatch(/^dscp/m);
+    expect(imported(exported.text).settings.aes67).toEqual(settings.aes67);
   });
 });
 

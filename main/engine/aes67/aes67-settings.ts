@@ -1,11 +1,9 @@
 /**
- * AES67 sender settings, and the import of the BUTT AES67 fork's `[aes67]` section
- * (`active ip port ttl dscp iface loopback ptp sap`). main/settings/aes67-settings-schema.ts
- * holds the keys the settings file stores today; this schema is the sender's full view and
- * can replace it.
+ * AES67 sender settings: the one schema for the engine request (aes67.start) and the settings
+ * file's `aes67` section (main/settings/aes67-settings-schema.ts). The BUTT fork's `[aes67]`
+ * keys are mapped in main/settings/buttrc/.
  */
 import { z } from 'zod';
-import { appError, type AppError } from '../../shared/errors';
 import { PACKET_TIMES, type PacketTimeMs } from './rtp';
 
 /** DSCP code points: AES67 media AF41, Dante networks EF. */
@@ -59,50 +57,4 @@ export function defaultAes67Settings(): Aes67SenderSettings {
 
 export function effectiveDscp(settings: Pick<Aes67SenderSettings, 'dscp' | 'mode'>): number {
   return settings.dscp ?? (settings.mode === 'dante' ? DSCP_DANTE : DSCP_AES67);
-}
-
-const BUTT_KEYS: Record<string, string> = {
-  enabled: 'active', address: 'ip', port: 'port', ttl: 'ttl', dscp: 'dscp',
-  interface: 'iface', loopback: 'loopback', ptp: 'ptp', sap: 'sap',
-};
-
-/**
- * Reads the BUTT fork's `[aes67]` section (values as strings, as an INI parser returns them;
- * an empty value means the default, as in BUTT). Unknown keys are ignored; a bad value is an
- * error naming the key rather than a silent default.
- */
-export function importButtAes67(section: Record<string, string | undefined>): { settings: Aes67SenderSettings } | { error: AppError } {
-  const raw: Record<string, unknown> = {};
-  const int = (key: string): number | undefined => {
-    const v = section[key]?.trim();
-    return v === undefined || v === '' ? undefined : Number(v);
-  };
-  const bool = (key: string): boolean | undefined => {
-    const v = int(key);
-    return v === undefined ? undefined : v !== 0;
-  };
-  const str = (key: string): string | undefined => {
-    const v = section[key]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  };
-  const set = (name: string, value: unknown): void => {
-    if (value !== undefined) raw[name] = value;
-  };
-  set('enabled', bool('active'));
-  set('address', str('ip'));
-  set('port', int('port'));
-  set('ttl', int('ttl'));
-  set('dscp', int('dscp'));
-  set('interface', str('iface'));
-  set('loopback', bool('loopback'));
-  set('ptp', bool('ptp'));
-  set('sap', bool('sap'));
-  const parsed = Aes67SenderSettingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? '');
-    const key = BUTT_KEYS[name] ?? name;
-    return { error: appError('AES67_IMPORT_INVALID', `[aes67] ${key}=${section[key] ?? ''} is invalid: ${issue?.message ?? 'invalid value'}`) };
-  }
-  return { settings: parsed.data };
 }

@@ -252,7 +252,8 @@ function exportAes67(b: Builder, s: Settings): void {
   b.put(x, 'ip', a.address);
   b.put(x, 'port', String(a.port));
   b.put(x, 'ttl', String(a.ttl));
-  b.put(x, 'dscp', String(a.dscp));
+  // null = the mode's default (34, or 46 for Dante): left out so an import keeps following the mode.
+  if (a.dscp !== null) b.put(x, 'dscp', String(a.dscp));
   b.put(x, 'iface', a.interface);
   b.put(x, 'loopback', flag(a.loopback));
   b.put(x, 'ptp', flag(a.ptp));

@@ -13,6 +13,8 @@ import { SettingsSchema, defaultSettings, type Settings } from '../settings-sche
 import type { ServerSettings, StreamInfo } from '../server-settings-schema';
 import type { DetectionAutomation } from '../automation-settings-schema';
 import type { ExtraEntry } from '../compat-settings-schema';
+import { Aes67SenderSettingsSchema } from '../../engine/aes67/aes67-settings';
+import type { Aes67Settings } from '../aes67-settings-schema';
 import { extraSecretRef, serverPasswordRef, serverTokenRef } from '../secret-ref';
 import { readButtrc, type ButtrcDocument, type ButtrcEntry } from './buttrc-reader';
 import { BUTT_RECORD_CODECS, BUTT_STREAM_CODECS, BUTT_TYPE, decodeSpaces, linearToDbRounded, looksSecret } from './butt-values';
@@ -480,15 +482,22 @@ function importAes67(r: Reader, s: Settings, imported: string[]): void {
   const x = 'aes67';
   if (!r.has(x)) return;
   const a = s.aes67;
-  set(r.bool(x, 'active'), (v) => (a.enabled = v));
-  set(r.str(x, 'ip'), (v) => (a.address = v));
-  set(r.int(x, 'port', 1, 65535), (v) => (a.port = v));
-  set(r.int(x, 'ttl', 1, 255), (v) => (a.ttl = v));
-  set(r.int(x, 'dscp', 0, 63), (v) => (a.dscp = v));
-  set(r.str(x, 'iface'), (v) => (a.interface = v));
-  set(r.bool(x, 'loopback'), (v) => (a.loopback = v));
-  set(r.bool(x, 'ptp'), (v) => (a.ptp = v));
-  set(r.bool(x, 'sap'), (v) => (a.sap = v));
+  // Each value goes through the engine's own field rule; a bad one is noted and the default kept.
+  const checked = <K extends keyof typeof Aes67SenderSettingsSchema.shape>(field: K, key: string, value: unknown, apply: (v: Aes67Settings[K]) => void): void => {
+    if (value === undefined) return;
+    const parsed = Aes67SenderSettingsSchema.shape[field].safeParse(value);
+    if (parsed.success) apply(parsed.data as Aes67Settings[K]);
+    else r.note(r.peek(x, key)?.line, 'ignored', `[${x}] ${key} = ${r.peek(x, key)?.value}: ${parsed.error.issues[0]?.message ?? 'invalid'}, default used`);
+  };
+  checked('enabled', 'active', r.bool(x, 'active'), (v) => (a.enabled = v));
+  checked('address', 'ip', r.str(x, 'ip'), (v) => (a.address = v));
+  checked('port', 'port', r.int(x, 'port', 1024, 65535), (v) => (a.port = v));
+  checked('ttl', 'ttl', r.int(x, 'ttl', 1, 255), (v) => (a.ttl = v));
+  checked('dscp', 'dscp', r.int(x, 'dscp', 0, 63), (v) => (a.dscp = v));
+  checked('interface', 'iface', r.str(x, 'iface'), (v) => (a.interface = v));
+  checked('loopback', 'loopback', r.bool(x, 'loopback'), (v) => (a.loopback = v));
+  checked('ptp', 'ptp', r.bool(x, 'ptp'), (v) => (a.ptp = v));
+  checked('sap', 'sap', r.bool(x, 'sap'), (v) => (a.sap = v));
   imported.push(`AES67: ${a.enabled ? 'on' : 'off'}, ${a.address}:${a.port}`);
 }
 
