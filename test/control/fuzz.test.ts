@@ -226,12 +226,12 @@ async function serve(options: Partial<ControlServerOptions>): Promise<{ server: 
 }
 
 /** Sends each frame on its own connection, `parallel` at a time; half-closes after writing. */
-async function sendTcpFrames(port: number, frames: Buffer[], parallel: number): Promise<void> {
+async function sendTcpFrames(port: number, frames: Buffer[], parallel: number, localAddress = '127.0.0.1'): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < frames.length) {
       const frame = frames[next++]!;
-      const socket = connect({ port, host: '127.0.0.1' });
+      const socket = connect({ port, host: '127.0.0.1', localAddress });
       socket.on('error', () => undefined);
       socket.on('data', () => undefined);
       const closed = once(socket, 'close');
@@ -247,10 +247,11 @@ async function sendTcpFrames(port: number, frames: Buffer[], parallel: number): 
  * Sends datagrams in batches, each once the server has read most of the one before (bounded
  * wait), so the kernel's receive buffer does not silently drop most of them.
  */
-async function sendUdpFrames(server: ControlServer, frames: Buffer[]): Promise<void> {
+async function sendUdpFrames(server: ControlServer, frames: Buffer[], localAddress = '127.0.0.1'): Promise<void> {
   const socket = createSocket('udp4');
   socket.on('message', () => undefined);
   socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.bind(0, localAddress, () => resolve()));
   await new Promise<void>((resolve) => socket.connect(server.port, '127.0.0.1', () => resolve()));
   const base = server.stats().received;
   for (let i = 0; i < frames.length; i += 100) {
@@ -337,6 +338,33 @@ describe('command server fuzz', () => {
       expect(stats.rateLimited).toBeGreaterThan(stats.received / 2);
       expect(target.calls.every((c) => c.method === 'setSong' && c.title === 'flood')).toBe(true);
       expect(await statusWithin({ port: server.port, protocol })).toMatchObject({ kind: 'status', status: { song: 'flood' } });
+    }
+  });
+
+  it('limits are per address: a client flooding from 127.0.0.2 leaves 127.0.0.1 its own budget', async () => {
+    for (const protocol of ['tcp', 'udp'] as const) {
+      const { server, target } = await serve({ protocol, exposed: true, bindAddress: '127.0.0.1', allow: ['127.0.0.0/8'] });
+      const song = encodeRequest({ kind: 'set-song', title: 'flood' });
+      const status = encodeRequest({ kind: 'status' });
+      const frames = Array.from({ length: protocol === 'tcp' ? 600 : 3000 }, (_, i) => (i % 2 ? status : song));
+      const started = performance.now();
+      if (protocol === 'tcp') await sendTcpFrames(server.port, frames, 32, '127.0.0.2');
+      else await sendUdpFrames(server, frames, '127.0.0.2');
+      const seconds = (performance.now() - started) / 1000;
+      const flooded = server.stats().rateLimited;
+      expect(flooded).toBeGreaterThan(frames.length / 4);
+      expect(target.calls.length).toBeLessThanOrEqual(20 + Math.ceil(seconds * 10) + 2);
+      // The first request of another address goes through at once, with no wait for a refill.
+      expect(await statusWithin({ port: server.port, protocol }, 1)).toMatchObject({ kind: 'status', status: { song: 'flood' } });
+      const other = await sendControlRequest({ kind: 'set-song', title: 'from .1' }, { address: '127.0.0.1', port: server.port, protocol });
+      expect(other.kind).not.toBe('failed');
+      const lastTitle = (): unknown => { const last = target.calls.at(-1); return last && 'title' in last ? last.title : undefined; };
+      for (let wait = 0; wait < 100 && lastTitle() !== 'from .1'; wait++) await delay(10);
+      expect(target.calls.at(-1)).toMatchObject({ method: 'setSong', title: 'from .1' });
+      // And the flooding address is still refused right now.
+      const before = server.stats().rateLimited;
+      await (protocol === 'tcp' ? sendTcpFrames(server.port, Array(30).fill(song), 4, '127.0.0.2') : sendUdpFrames(server, Array(30).fill(song), '127.0.0.2'));
+      expect(server.stats().rateLimited).toBeGreaterThan(before);
     }
   });
 

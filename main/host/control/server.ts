@@ -17,7 +17,7 @@ import { createAddressFilter, type AddressFilter } from './address-filter';
 import { CommandRunner, type RunnableRequest } from './command-runner';
 import { StatusCache } from './status-cache';
 import type { ControlTarget } from './target';
-import { TokenBucket } from './token-bucket';
+import { AddressBuckets, TokenBucket } from './token-bucket';
 import { ACK, MAX_FRAME_SIZE, decodeFrame, encodeStatus, rateLimitedReply, type ControlRequest } from './wire';
 
 export const DEFAULT_PORT = 1256;
@@ -29,6 +29,7 @@ export interface ControlLimits {
   maxConnections: number;
   /** A TCP connection must deliver its whole request within this (BUTT: 2 s). */
   requestTimeoutMs: number;
+  /** Per client address; all clients together get ALL_CLIENTS_FACTOR times as much. */
   statusBurst: number;
   statusPerSecond: number;
   commandBurst: number;
@@ -41,6 +42,9 @@ export interface ControlLimits {
   /** How often refused input is summarised in the log. */
   summaryIntervalMs: number;
 }
+
+/** The budget of all clients together, in multiples of one client's. */
+const ALL_CLIENTS_FACTOR = 4;
 
 export const DEFAULT_LIMITS: ControlLimits = {
   maxConnections: 64,
@@ -134,6 +138,9 @@ export class ControlServer {
   private readonly log: ControlLog;
   private readonly runner: CommandRunner;
   private readonly status: StatusCache;
+  /** Per address, and for everyone together (ALL_CLIENTS_FACTOR times one client's budget). */
+  private readonly statusBuckets: AddressBuckets;
+  private readonly commandBuckets: AddressBuckets;
   private readonly statusBucket: TokenBucket;
   private readonly commandBucket: TokenBucket;
   private readonly counts: ControlServerStats = {
@@ -183,8 +190,10 @@ export class ControlServer {
       settled: () => this.runner.idle(),
       onFailure: (reason) => this.problem('statusFailures', 'target', `status unavailable: ${reason}`),
     });
-    this.statusBucket = new TokenBucket(this.limits.statusBurst, this.limits.statusPerSecond);
-    this.commandBucket = new TokenBucket(this.limits.commandBurst, this.limits.commandPerSecond);
+    this.statusBuckets = new AddressBuckets(this.limits.statusBurst, this.limits.statusPerSecond);
+    this.commandBuckets = new AddressBuckets(this.limits.commandBurst, this.limits.commandPerSecond);
+    this.statusBucket = new TokenBucket(this.limits.statusBurst * ALL_CLIENTS_FACTOR, this.limits.statusPerSecond * ALL_CLIENTS_FACTOR);
+    this.commandBucket = new TokenBucket(this.limits.commandBurst * ALL_CLIENTS_FACTOR, this.limits.commandPerSecond * ALL_CLIENTS_FACTOR);
   }
 
   get address(): string {
@@ -359,7 +368,7 @@ export class ControlServer {
   private handle(request: ControlRequest, transport: 'tcp' | 'udp', address: string, reply: (data?: Buffer) => void): void {
     if (this.frozen) return reply();
     if (request.kind === 'status') {
-      if (!this.statusBucket.take()) {
+      if (!this.statusBuckets.take(address) || !this.statusBucket.take()) {
         this.problem('rateLimited', address, 'status requests over the rate limit');
         return reply(transport === 'udp' ? rateLimitedReply() : undefined);
       }
@@ -370,7 +379,7 @@ export class ControlServer {
       });
       return;
     }
-    if (!this.runner.canAccept() || !this.commandBucket.take()) {
+    if (!this.runner.canAccept() || !this.commandBuckets.take(address) || !this.commandBucket.take()) {
       this.problem('rateLimited', address, 'commands over the rate limit');
       return reply();
     }

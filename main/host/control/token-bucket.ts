@@ -21,3 +21,26 @@ export class TokenBucket {
     return true;
   }
 }
+
+/**
+ * One bucket per client address, so one noisy client (a script in a loop) cannot use up the
+ * budget of the others. Bounded: the least recently seen address is forgotten first.
+ */
+export class AddressBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly perSecond: number,
+    private readonly maxAddresses = 1024,
+  ) {}
+
+  take(address: string): boolean {
+    const bucket = this.buckets.get(address) ?? new TokenBucket(this.capacity, this.perSecond);
+    // Re-inserting keeps the map in least-recently-seen order.
+    this.buckets.delete(address);
+    this.buckets.set(address, bucket);
+    if (this.buckets.size > this.maxAddresses) this.buckets.delete(this.buckets.keys().next().value!);
+    return bucket.take();
+  }
+}
