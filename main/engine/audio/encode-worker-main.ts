@@ -58,7 +58,11 @@ async function main(): Promise<void> {
       post({ type: 'ack', frames: message.frames });
     } else if (message.type === 'command') {
       // Encoders without in-band metadata (MP3, AAC) get titles through the server's admin API only.
-      if (encoder.setTitle) sendChunks(encoder.setTitle({ title: message.command.title }));
+      try {
+        if (encoder.setTitle) sendChunks(encoder.setTitle({ title: message.command.title }));
+      } catch (error) {
+        post({ type: 'event', event: { type: 'failed', error: toAppError(error, 'ENCODER_FAILED', `The ${job.settings.codec} stream encoder could not start a stream for the new title`) } });
+      }
     } else if (message.type === 'stop') {
       try {
         sendChunks(encoder.flush());

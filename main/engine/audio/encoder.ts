@@ -21,7 +21,7 @@ export interface HeaderPatch {
   bytes: Uint8Array;
 }
 
-/** An in-band title for Ogg streams (Vorbis comments / OpusTags). */
+/** An in-band title for Ogg streams (Vorbis comments / OpusTags / FLAC VORBIS_COMMENT). */
 export interface StreamTags {
   title: string;
   artist?: string;
@@ -40,7 +40,7 @@ export interface Encoder {
   /** End of stream: everything still buffered, padded as the format requires. */
   flush(): EncodedChunk[];
   /**
-   * Ogg Opus and Vorbis only: ends the current logical stream (EOS page) and starts a chained
+   * Ogg Opus, Vorbis and FLAC only: ends the current logical stream (EOS page) and starts a chained
    * one (new serial) whose comment header carries the title. Returns the old stream's last
    * pages, then the new headers (`header: true`); a listener's player shows the new title.
    */

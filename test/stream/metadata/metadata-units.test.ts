@@ -58,6 +58,8 @@ describe('Icecast title request and answers', () => {
     expect(parseIcecastAnswer(200, ok, '/m')).toEqual({ ok: true });
     expect(code(parseIcecastAnswer(200, '<iceresponse><message>no</message><return>0</return></iceresponse>', '/m'))).toBe('TITLE_REJECTED');
     expect(code(parseIcecastAnswer(401, 'You need to authenticate', '/m'))).toBe('TITLE_AUTH_FAILED');
+    // Icecast 2.4 on an Ogg mount: "return 1" although nothing changed.
+    expect(code(parseIcecastAnswer(200, '<iceresponse><message>Mountpoint will not accept URL updates</message><return>1</return></iceresponse>', '/m'))).toBe('TITLE_IN_STREAM_ONLY');
     expect(code(parseIcecastAnswer(400, '<html><body><b>400 - Source does not exist</b></body></html>', '/m'))).toBe('TITLE_MOUNT_NOT_FOUND');
     expect(code(parseIcecastAnswer(404, 'Not found', '/m'))).toBe('TITLE_NOT_SUPPORTED');
     const other = parseIcecastAnswer(500, '<html><body><b>500 - Internal Server Error</b></body></html>', '/m');

@@ -1,16 +1,18 @@
 /**
  * FLAC (a file: STREAMINFO's total samples and MD5 are patched in at the end) and Ogg FLAC
- * (a stream) through libFLAC in WebAssembly. Input is quantized to 16 or 24 bits, so the
+ * (a stream, with in-band titles as chained logical streams) through libFLAC in WebAssembly. Input is quantized to 16 or 24 bits, so the
  * decoded file equals the quantized input exactly.
  */
 import type { AudioFormat } from '../audio-format';
-import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
+import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
 import { appError, AppErrorException } from '../../../shared/errors';
 import { concatBytes } from './bytes';
 import type { FlacSettings, OggFlacSettings } from './encoder-settings';
 import { loadFlac } from './flac-library';
 import { FrameLedger } from './frame-ledger';
 import { OggChunker } from './ogg-chunks';
+import { buildPage, type ParsedPage } from './ogg-page';
+import { FLAC_VORBIS_COMMENT, flacCommentBlock, flacCommentVendor, streamTagComments } from './stream-tags';
 import { quantize, wholeFrames } from './pcm';
 
 /** STREAMINFO's body starts after "fLaC" and its 4-byte block header. */
@@ -52,34 +54,66 @@ export function streamInfoBytes(info: StreamInfo): Uint8Array {
   return out;
 }
 
+/**
+ * Ogg FLAC: replaces libFLAC's VORBIS_COMMENT page (a packet alone on the page after the BOS
+ * page) with one carrying `comments`; libFLAC's vendor string and last-block flag are kept.
+ */
+export function flacCommentPageRewriter(comments: string[] | undefined): (page: ParsedPage) => Uint8Array {
+  return (page) => {
+    const block = page.body;
+    const alone = page.segments.length > 0 && page.segments.every((lace, i) => (i === page.segments.length - 1 ? lace < 255 : lace === 255));
+    if (!comments || !alone || (block[0]! & 0x7f) !== FLAC_VORBIS_COMMENT) return page.bytes;
+    const replaced = flacCommentBlock((block[0]! & 0x80) !== 0, flacCommentVendor(block), comments);
+    const segments = [...new Array<number>(Math.floor(replaced.length / 255)).fill(255), replaced.length % 255];
+    if (segments.length > 255) return page.bytes; // a title too long for one page: keep the library's
+    return buildPage({ headerType: page.headerType, granule: page.granule, serial: page.serial, sequence: page.sequence, segments, body: replaced });
+  };
+}
+
+/** A random Ogg serial number (a chained link must not reuse the previous one's). */
+function newSerial(previous?: number): number {
+  for (;;) {
+    const serial = Math.floor(Math.random() * 0x7fffffff) + 1;
+    if (serial !== previous) return serial;
+  }
+}
+
 export async function createFlac(settings: FlacSettings | OggFlacSettings, input: AudioFormat): Promise<Encoder> {
   const flac = await loadFlac();
   const ogg = settings.codec === 'ogg-flac';
   const channels = input.channels;
   const bits = settings.bitDepth;
-  let handle = flac.create_libflac_encoder(input.sampleRate, channels, bits, settings.compression as 5, 0, false, 0);
-  if (!handle) throw new AppErrorException(appError('FLAC_INIT_FAILED', 'The FLAC encoder could not be created'));
 
-  const ledger = new FrameLedger();
-  const chunker = new OggChunker(ledger);
   let writes: { bytes: Uint8Array; samples: number }[] = [];
   let finalInfo: StreamInfo | undefined;
   let headerDone = false;
 
-  const status = flac.init_encoder_stream(
-    handle,
-    (data, bytes, samples) => {
-      writes.push({ bytes: data.length === bytes ? data : data.slice(0, bytes), samples });
-    },
-    (metadata) => {
-      if (metadata) finalInfo = metadata as StreamInfo;
-    },
-    ogg ? Math.floor(Math.random() * 0x7fffffff) + 1 : undefined,
-  );
-  if (status !== 0) {
-    flac.FLAC__stream_encoder_delete(handle);
-    throw new AppErrorException(appError('FLAC_INIT_FAILED', `The FLAC encoder refused its settings (init status ${status})`));
-  }
+  /**
+   * One libFLAC encoder. Ogg FLAC starts a new one (a chained logical stream with a new serial,
+   * as for Vorbis) when a title changes: its VORBIS_COMMENT block carries the title.
+   */
+  const startLink = (comments?: string[], previousSerial?: number) => {
+    const handle = flac.create_libflac_encoder(input.sampleRate, channels, bits, settings.compression as 5, 0, false, 0);
+    if (!handle) throw new AppErrorException(appError('FLAC_INIT_FAILED', 'The FLAC encoder could not be created'));
+    const serial = ogg ? newSerial(previousSerial) : undefined;
+    const status = flac.init_encoder_stream(
+      handle,
+      (data, bytes, samples) => {
+        writes.push({ bytes: data.length === bytes ? data : data.slice(0, bytes), samples });
+      },
+      (metadata) => {
+        if (metadata) finalInfo = metadata as StreamInfo;
+      },
+      serial,
+    );
+    if (status !== 0) {
+      flac.FLAC__stream_encoder_delete(handle);
+      throw new AppErrorException(appError('FLAC_INIT_FAILED', `The FLAC encoder refused its settings (init status ${status})`));
+    }
+    const ledger = new FrameLedger();
+    return { handle, serial, ledger, emitted: false, chunker: new OggChunker(ledger, undefined, flacCommentPageRewriter(comments)) };
+  };
+  let link: ReturnType<typeof startLink> | undefined = startLink();
 
   /** Native FLAC: the leading sample-less writes are the header, each later write one frame. */
   const nativeChunks = (final: boolean): EncodedChunk[] => {
@@ -106,34 +140,37 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
   const oggChunks = (final: boolean): EncodedChunk[] => {
     const bytes = concatBytes(writes.map((w) => w.bytes));
     writes = [];
-    return chunker.push(bytes, final);
+    if (!link) return [];
+    const chunks = link.chunker.push(bytes, final);
+    if (chunks.length > 0) link.emitted = true;
+    return chunks;
   };
 
   const take = (final: boolean): EncodedChunk[] => (ogg ? oggChunks(final) : nativeChunks(final));
   const buffer: { samples: Int32Array<ArrayBuffer> } = { samples: new Int32Array(0) };
 
-  return {
+  const encoder: Encoder = {
     codec: ogg ? 'ogg-flac' : 'flac',
     mimeType: ogg ? 'audio/ogg' : 'audio/flac',
     extension: ogg ? 'oga' : 'flac',
     inputFormat: { sampleRate: input.sampleRate, channels },
     encode(samples: Float32Array): EncodedChunk[] {
-      if (!handle) return [];
+      if (!link) return [];
       const whole = wholeFrames(samples, channels);
       if (whole.length === 0) return take(false);
       if (buffer.samples.length < whole.length) buffer.samples = new Int32Array(whole.length);
       const ints = buffer.samples.subarray(0, whole.length);
       quantize(whole, bits, ints);
-      ledger.addInput(whole.length / channels);
-      if (!flac.FLAC__stream_encoder_process_interleaved(handle, ints, whole.length / channels)) {
-        const state = flac.FLAC__stream_encoder_get_state(handle);
+      link.ledger.addInput(whole.length / channels);
+      if (!flac.FLAC__stream_encoder_process_interleaved(link.handle, ints, whole.length / channels)) {
+        const state = flac.FLAC__stream_encoder_get_state(link.handle);
         throw new AppErrorException(appError('FLAC_ENCODE_FAILED', `The FLAC encoder failed (state ${state})`));
       }
       return take(false);
     },
     flush(): EncodedChunk[] {
-      if (!handle) return [];
-      flac.FLAC__stream_encoder_finish(handle);
+      if (!link) return [];
+      flac.FLAC__stream_encoder_finish(link.handle);
       return take(true);
     },
     finalPatches(): HeaderPatch[] {
@@ -142,9 +179,31 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
       return [{ offset: STREAMINFO_OFFSET, bytes: streamInfoBytes(finalInfo) }];
     },
     close(): void {
-      if (!handle) return;
-      flac.FLAC__stream_encoder_delete(handle);
-      handle = 0;
+      if (!link) return;
+      flac.FLAC__stream_encoder_delete(link.handle);
+      link = undefined;
+    },
+  };
+  if (!ogg) return encoder;
+  return {
+    ...encoder,
+    setTitle(tags: StreamTags): EncodedChunk[] {
+      if (!link) return [];
+      const comments = streamTagComments(tags);
+      const old = link;
+      // Nothing but headers so far (libFLAC writes them at init): replace them, no empty link.
+      if (!old.emitted) {
+        flac.FLAC__stream_encoder_delete(old.handle);
+        writes = [];
+        link = startLink(comments, old.serial);
+        return [];
+      }
+      // finish() encodes the last (short) block and marks the last page EOS: no sample lost.
+      flac.FLAC__stream_encoder_finish(old.handle);
+      const end = take(true);
+      flac.FLAC__stream_encoder_delete(old.handle);
+      link = startLink(comments, old.serial);
+      return [...end, ...take(false)];
     },
   };
 }

@@ -6,16 +6,20 @@
 import type { EncodedChunk } from '../encoder';
 import { concatBytes } from './bytes';
 import type { FrameLedger } from './frame-ledger';
-import { NO_GRANULE, OggPageSplitter } from './ogg-page';
+import { NO_GRANULE, OggPageSplitter, type ParsedPage } from './ogg-page';
 
 export class OggChunker {
   private readonly splitter = new OggPageSplitter();
   private inHeaders = true;
 
-  /** `granuleToFrames` maps a page's granule to the input frames its audio reaches. */
+  /**
+   * `granuleToFrames` maps a page's granule to the input frames its audio reaches;
+   * `rewriteHeader` may replace a header page (Ogg FLAC's comment page carries a title).
+   */
   constructor(
     private readonly ledger: FrameLedger,
     private readonly granuleToFrames: (granule: bigint) => number = (g) => Number(g),
+    private readonly rewriteHeader: (page: ParsedPage) => Uint8Array = (page) => page.bytes,
   ) {}
 
   push(bytes: Uint8Array, final = false): EncodedChunk[] {
@@ -25,7 +29,7 @@ export class OggChunker {
     let frames = 0;
     for (const page of this.splitter.push(bytes)) {
       if (this.inHeaders && page.granule === 0n) {
-        header.push(page.bytes);
+        header.push(this.rewriteHeader(page));
         continue;
       }
       this.inHeaders = false;

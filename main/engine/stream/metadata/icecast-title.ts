@@ -41,6 +41,14 @@ export function icecastMetadataUrl(target: IcecastTarget, song: string): string 
 export function parseIcecastAnswer(status: number, body: string, mount: string): SendResult {
   const message = answerText(body);
   const returned = /<return>\s*(\d+)\s*<\/return>/i.exec(body)?.[1];
+  // Icecast 2.4 answers an Ogg mount (no set_tag in its Ogg format) with return 1 and this
+  // message, having changed nothing: the title reaches Ogg listeners in-band only.
+  if (status === 200 && message && /will not accept URL updates/i.test(message)) {
+    return {
+      ok: false,
+      error: appError('TITLE_IN_STREAM_ONLY', `Icecast takes no title updates by URL for ${mount} (an Ogg mount): listeners get the title inside the stream`, message),
+    };
+  }
   if (status === 200 && returned === '1') return { ok: true };
   if (status === 401 || status === 403) {
     return { ok: false, error: appError('TITLE_AUTH_FAILED', `Icecast refused the title update for ${mount}: wrong user name or password`, `HTTP ${status}${message ? `: ${message}` : ''}`) };
