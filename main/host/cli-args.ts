@@ -8,6 +8,8 @@ export interface CliArgs {
   config?: string;
   controlPort?: number;
   uiPort?: number;
+  /** With --ui-port: the address the web UI (and the event API) listen on; default 127.0.0.1. */
+  uiHost?: string;
   /** Hand "quit" to the instance already running on this data dir. */
   quit: boolean;
   /** BUTT `-A`: command server on all interfaces. */
@@ -43,7 +45,8 @@ export const USAGE = `Usage: airtight [options]
   --api-port <port>     event API (WebSocket, token in <data-dir>/api-token; default 1280)
   --no-api              no event API
   --export-buttrc <file>  write this data dir's settings as a BUTT .buttrc and exit
-  --ui-port <port>      serve the web UI on 127.0.0.1:<port> (headless)
+  --ui-port <port>      serve the web UI on 127.0.0.1:<port> (headless; needs the event API)
+  --ui-host <address>   with --ui-port: listen there instead (EXPOSES the UI and the API to the network)
   --quit                ask the instance running on this data dir to quit
 Control a running Airtight or BUTT (BUTT's flags): -s [name] -d -r -t -n -q -u <song> -S
   -M/-m/-O/-o <seconds>, with -a <address> -p <port> -U
@@ -66,6 +69,7 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       'ui-port': { type: 'string' },
+      'ui-host': { type: 'string' },
       quit: { type: 'boolean' },
       'all-interfaces': { type: 'boolean', short: 'A' },
       'control-allow': { type: 'string' },
@@ -79,7 +83,7 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       version: { type: 'boolean', short: 'v' },
     },
   });
-  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices', 'api-port', 'no-api', 'export-buttrc']);
+  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'ui-host', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices', 'api-port', 'no-api', 'export-buttrc']);
   const unknown = tokens.filter((t) => t.kind === 'option' && !known.has(t.name)).map((t) => (t.kind === 'option' ? t.rawName : ''));
   const args: CliArgs = {
     headless: values.headless === true,
@@ -110,6 +114,14 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       return { args, unknown, error: portError(flag, raw) };
     }
     args[field] = port;
+  }
+  if (typeof values['ui-host'] === 'string') args.uiHost = values['ui-host'];
+  // The web UI is a page that talks to the event API: without the API it could only show a blank screen.
+  if (args.uiPort !== undefined && args.noApi) {
+    return { args, unknown, error: appError('CLI_UI_NEEDS_API', '--ui-port needs the event API (the web UI talks to it): drop --no-api, or drop --ui-port.') };
+  }
+  if (args.uiHost !== undefined && args.uiPort === undefined) {
+    return { args, unknown, error: appError('CLI_UI_HOST_WITHOUT_PORT', '--ui-host only makes sense with --ui-port <port>.') };
   }
   if (strict && unknown.length > 0) {
     return { args, unknown, error: appError('CLI_UNKNOWN_OPTION', `Unknown option ${unknown.join(', ')}. ${USAGE}`) };

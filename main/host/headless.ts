@@ -11,7 +11,7 @@ import { parseCliArgs, USAGE } from './cli-args';
 import { defaultDataDir } from './data-dir';
 import { Host, type UiSink } from './host';
 import { listDevices } from '../../native/audio-input';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { SettingsStore } from '../settings/settings-store';
 import { FileSecretStore } from '../settings/secrets/secret-store';
@@ -76,6 +76,8 @@ export async function runHeadless(argv: string[], options: HeadlessOptions): Pro
     dataDir: args.dataDir ?? defaultDataDir(),
     launcher: forkEngine,
     engineEntry: options.engineEntry,
+    // out/main/engine.js -> out/renderer (electron-vite's layout); chunks live deeper, so not __dirname.
+    uiRoot: join(dirname(options.engineEntry), '..', 'renderer'),
   });
   if ('forwarded' in started) {
     out(`airtight: ${started.forwarded.message}`);

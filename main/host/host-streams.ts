@@ -16,6 +16,7 @@ import { TitleUrlSource } from '../engine/stream/metadata/title-url-source';
 import { ListenerPoller } from '../engine/stream/metadata/listener-poller';
 import type { ListenerSource } from '../engine/stream/metadata/listener-count';
 import type { ServerSettings } from '../settings/server-settings-schema';
+import type { EngineResult } from '../protocol/engine-protocol';
 
 /** How often the stream byte counters are read while streaming (BUTT's status has kB sent). */
 const STATS_INTERVAL_MS = 1000;
@@ -27,6 +28,7 @@ export class HostStreams implements StreamControl {
   private frozen = false;
   private readonly titleSources: { stop(): void }[] = [];
   private listeners: ListenerPoller | undefined;
+  private readonly statsListeners: ((stats: EngineResult<'stream.stats'>) => void)[] = [];
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -149,6 +151,16 @@ export class HostStreams implements StreamControl {
       .catch((error: unknown) => this.log.error('Title update failed', toAppError(error, 'TITLE_FAILED', 'Title update failed')));
   }
 
+  /** Any server started and not yet stopped or failed for good (connected, connecting or retrying). */
+  get active(): boolean {
+    return this.running.size > 0;
+  }
+
+  /** Per-server stats, each time they are read (~1 Hz while connected). */
+  onStats(listener: (stats: EngineResult<'stream.stats'>) => void): void {
+    this.statsListeners.push(listener);
+  }
+
   /** Shutdown, freeze-inputs: no new connections, no more polling. */
   freeze(): void {
     this.frozen = true;
@@ -180,7 +192,9 @@ export class HostStreams implements StreamControl {
   private async readStats(): Promise<void> {
     if (this.connected.size === 0) return;
     try {
-      const { servers } = await this.engine.request('stream.stats', {});
+      const stats = await this.engine.request('stream.stats', {});
+      for (const listener of this.statsListeners) listener(stats);
+      const { servers } = stats;
       const bytes = Object.values(servers).reduce((sum, s) => sum + s.bytesSent, 0);
       const since = Math.min(...this.connected.values());
       this.status.update({ streamKBytes: Math.floor(bytes / 1024), streamSeconds: Math.floor((Date.now() - since) / 1000) });

@@ -24,11 +24,15 @@ import { startHostControl } from './host-control';
 import type { ControlServer } from './control/server';
 import { HostStreams } from './host-streams';
 import { HostAutomation } from './host-automation';
-import { startHostEventApi } from './host-event-api';
-import { DEFAULT_EVENT_API_PORT, type EventApiServer } from './event-api/event-api-server';
+import { startHostEventApi, type HostEventApi } from './host-event-api';
+import { DEFAULT_EVENT_API_PORT } from './event-api/event-api-server';
 import { loadConfigFile } from '../settings/config-loader';
 import { FileSecretStore, MemorySecretStore, plainCipher, type SecretCipher, type SecretStore } from '../settings/secrets/secret-store';
 import { join } from 'node:path';
+import { OperatorHub } from './operator/operator-hub';
+import { startHostUi } from './host-ui';
+import type { UiServer } from './web-ui/ui-server';
+import type { StopAllResult } from '../protocol/operator-api';
 import { claimInstance, type InstanceLock, type InstanceReply } from './instance-lock';
 
 /** A screen the host reports to: the desktop window, the headless terminal, the web UI. */
@@ -61,6 +65,8 @@ export interface HostOptions {
   engineEntry: string;
   engineEnv?: NodeJS.ProcessEnv;
   table?: ProcessTable;
+  /** The built renderer folder the web UI (--ui-port) serves; default out/renderer, next to the engine's out/main. */
+  uiRoot?: string;
   /** How secrets are sealed on disk: Electron's safeStorage on the desktop, none headless (0600 file). */
   secretCipher?: SecretCipher;
 }
@@ -80,7 +86,10 @@ export class Host {
   readonly status = new LiveStatus();
   private control: ControlServer | undefined;
   private streams: HostStreams | undefined;
-  private api: EventApiServer | undefined;
+  private api: HostEventApi | undefined;
+  private ui: UiServer | undefined;
+  /** The operator API (commands and events) both transports use: event API and desktop IPC. */
+  readonly operator: OperatorHub;
   automation: HostAutomation | undefined;
   private secrets: SecretStore = new MemorySecretStore();
   /** BUTT's connect_at_startup / rec_after_launch, from the settings or a `-c` file. */
@@ -112,7 +121,28 @@ export class Host {
     this.log.onEntry((entry) => this.sinks.forEach((sink) => sink.log?.(entry)));
     this.coordinator.onProgress((progress) => this.sinks.forEach((sink) => sink.shutdownProgress?.(progress)));
     this.wireEngine();
+    this.operator = new OperatorHub({
+      engine: this.engine,
+      settings: this.settings,
+      status: this.status,
+      log: this.log,
+      secrets: () => this.secrets,
+      streams: () => this.streams,
+      automation: () => this.automation,
+      engineState: () => this.engineState,
+      quit: (trigger) => void this.quit(trigger),
+      addSink: (sink) => this.addSink(sink),
+      configureAudio: () => this.configureAudio(),
+    });
     this.joinShutdown(table);
+  }
+
+  /**
+   * Quick stop (tray, shortcut, `stop.all`): streaming, recording and AES67 off, main -> engine
+   * directly, whatever the renderer is doing. Each outcome is in the answer and the log.
+   */
+  stopAll(): Promise<StopAllResult> {
+    return this.operator.command({ name: 'stop.all', params: {} }, 'tray') as Promise<StopAllResult>;
   }
 
   /**
@@ -191,11 +221,11 @@ export class Host {
     this.openSecrets();
     this.loadConfigFlag();
     this.startupActions.connect ||= this.settings.get().stream.connectAtStartup;
-    this.warnAboutPendingFlags();
     this.lock.handle((request) => this.onSecondInstance(request.argv));
     await this.startEngine();
     const streams = new HostStreams(this.engine, this.settings, this.secrets, this.status, this.log);
     this.streams = streams;
+    this.operator.wireStreams(streams);
     this.addInput({ name: 'stream connections', freeze: () => streams.freeze() });
     const automation = new HostAutomation(
       this.settings.get(),
@@ -221,9 +251,10 @@ export class Host {
       this.addInput({ name: `command server (port ${control.port})`, freeze: () => control.freeze() });
     }
     if (!this.options.args.noApi) {
-      const { apiPort, uiPort } = this.options.args;
-      this.api = await startHostEventApi(this, { port: apiPort ?? DEFAULT_EVENT_API_PORT, ...(uiPort ? { uiPort } : {}) }, () => this.streams, () => this.secrets);
-      if (this.api) this.log.info(`Event API on 127.0.0.1:${this.api.port} (token in ${join(this.paths.dir, 'api-token')}).`);
+      const { apiPort, uiPort, uiHost } = this.options.args;
+      this.api = await startHostEventApi(this, { port: apiPort ?? DEFAULT_EVENT_API_PORT, ...(uiPort ? { uiPort } : {}), ...(uiHost ? { uiHost } : {}) });
+      if (this.api) this.log.info(`Event API on ${this.api.server.bindAddress}:${this.api.server.port} (token in ${join(this.paths.dir, 'api-token')}).`);
+      if (this.api && uiPort !== undefined) this.ui = await startHostUi(this, this.api, { port: uiPort, ...(uiHost ? { bindAddress: uiHost } : {}), root: this.options.uiRoot ?? join(this.options.engineEntry, '..', '..', 'renderer') });
     }
     if (this.startupActions.connect) await streams.connect().catch(() => undefined); // problems are logged
     if (this.startupActions.record) {
@@ -263,15 +294,6 @@ export class Host {
     this.startupActions = { connect: config.flags.connectAtStartup, record: config.flags.recordAtLaunch };
   }
 
-  /** Flags accepted from day one whose features arrive later: say so rather than ignore them. */
-  private warnAboutPendingFlags(): void {
-    const { uiPort } = this.options.args;
-    const pending = [uiPort !== undefined ? `--ui-port ${uiPort} (web UI)` : undefined].filter((text) => text !== undefined);
-    if (pending.length === 0) return;
-    const message = `Not available in this version yet, ignored: ${pending.join(', ')}.`;
-    this.log.warn(message, { code: 'FEATURE_NOT_AVAILABLE', message });
-  }
-
   private async startEngine(): Promise<void> {
     this.setEngineState({ state: 'starting' });
     try {
@@ -293,11 +315,9 @@ export class Host {
 
   /** The AES67 output, when the settings enable it ([aes67] active=1 in a BUTT-fork file). */
   private async startAes67(): Promise<void> {
-    // The settings file stores the engine's own AES67 schema: handed over as it is.
-    const settings = this.settings.get().aes67;
-    if (!settings.enabled) return;
+    if (!this.settings.get().aes67.enabled) return;
     try {
-      await this.engine.request('aes67.start', { settings });
+      await this.operator.aes67.start();
     } catch (error) {
       const appErr = toAppError(error, 'AES67_START_FAILED', 'The AES67 output could not start');
       this.log.error(appErr.message, appErr);
@@ -359,7 +379,7 @@ export class Host {
     });
     this.coordinator.join('freeze-inputs', 'event API commands', () => {
       if (!this.api) return { skipped: 'no event API' };
-      this.api.freeze();
+      this.api.server.freeze();
     });
     this.coordinator.join('freeze-inputs', 'inputs', async () => {
       const names = this.inputs.map((i) => i.name);
@@ -371,10 +391,15 @@ export class Host {
       return this.sinks.length > 0 ? this.sinks.map((s) => s.name).join(', ') : { skipped: 'no screens attached' };
     });
     joinEngineShutdown(this.coordinator, this.engine, table, this.pidFile);
+    this.coordinator.join('persist-settings', 'web UI', async (ctx) => {
+      if (!this.ui) return { skipped: 'no web UI' };
+      await this.ui.close(ctx.signal);
+      return `port ${this.ui.port} closed`;
+    });
     // Closed last, so API clients saw the shutdown's progress.
     this.coordinator.join('persist-settings', 'event API', async (ctx) => {
       if (!this.api) return { skipped: 'no event API' };
-      await this.api.close(ctx.signal);
+      await this.api.server.close(ctx.signal);
     });
     this.coordinator.join('persist-settings', 'settings', () => {
       const notWritten = this.settings.flush();

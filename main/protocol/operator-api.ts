@@ -97,9 +97,9 @@ export interface CommandResults {
   'status.get': OperatorSnapshot;
   'settings.exportButtrc': { text: string; warnings: unknown[] };
   quit: { quitting: boolean };
-  'stop.all': { streaming: boolean; recording: boolean; aes67: boolean };
-  'aes67.start': unknown;
-  'aes67.stop': unknown;
+  'stop.all': StopAllResult;
+  'aes67.start': { running: true; sdp: string };
+  'aes67.stop': { running: false };
   'aes67.sdp': { sdp: string; running: boolean };
   'gain.set': { db: number };
   'audio.devices': { devices: AudioDeviceInfo[]; defaultDevice?: string };
@@ -108,8 +108,33 @@ export interface CommandResults {
   'settings.update': { settings: Record<string, unknown>; applied: string[] };
   'server.setPassword': { set: boolean };
   'server.test': ServerTestResult;
-  'settings.importButtrc': { settings: Record<string, unknown>; warnings: unknown[] };
+  'settings.importButtrc': { settings: Record<string, unknown>; warnings: unknown[]; applied: string[] };
   'record.previewName': { path: string };
+}
+
+/** What quick stop did to one of the three: stopped it, found it off, or failed (with why). */
+export interface StopOutcome {
+  state: 'stopped' | 'was-off' | 'failed';
+  error?: { code: string; message: string };
+}
+export interface StopAllResult {
+  streaming: StopOutcome;
+  recording: StopOutcome;
+  aes67: StopOutcome;
+}
+
+/** `aes67.state` event data, and the snapshot's `aes67`. */
+export interface Aes67StateEvent {
+  running: boolean;
+  sdp?: string;
+  error?: { code: string; message: string };
+  /** The last `ptp.state` (clock mode, lock state, grandmaster). */
+  clock?: { mode: string; state: string; grandmaster: string | null; description: string };
+}
+
+/** `stream.stats` event data (~1 Hz while streaming): per server, from the engine's senders. */
+export interface StreamStatsEvent {
+  servers: Record<string, { state: string; bytesSent: number; bitrateKbps: number; reconnects: number; droppedFrames: number }>;
 }
 
 /** The snapshot in `hello` and the answer to `status.get`. Hosts may add fields. */
@@ -119,7 +144,7 @@ export interface OperatorSnapshot {
   streams: Record<string, unknown>;
   servers: string[];
   log: unknown[];
-  aes67?: unknown;
+  aes67: Aes67StateEvent;
 }
 
 /** Events pushed to operators. `audio.levels` is throttled per client and dropped, never queued. */

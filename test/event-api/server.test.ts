@@ -91,7 +91,8 @@ describe('event API: who may connect', () => {
 
 describe('event API: commands', () => {
   it('runs every command and answers with its result', async () => {
-    const { url, host } = await start();
+    // More commands than the default burst of 20: this test is about dispatch, not rate limits.
+    const { url, host } = await start({ limits: { commandBurst: 64 } });
     const client = await open(url, bearer);
     const cases: [string, unknown, unknown][] = [
       ['connect', undefined, { connecting: 'all' }],
@@ -104,6 +105,19 @@ describe('event API: commands', () => {
       ['threshold.set', { kind: 'record-silence', seconds: 2.5 }, { set: 'record-silence' }],
       ['status.get', undefined, { connected: false, recording: false, song: 'Café ♫ – Ärtist' }],
       ['settings.exportButtrc', undefined, { text: '[main]\nnum_of_srv = 0\n' }],
+      // The operator API's newer commands: the memory host only echoes which one ran.
+      ['stop.all', undefined, { accepted: 'stop.all' }],
+      ['aes67.start', undefined, { accepted: 'aes67.start' }],
+      ['aes67.stop', {}, { accepted: 'aes67.stop' }],
+      ['aes67.sdp', undefined, { accepted: 'aes67.sdp' }],
+      ['gain.set', { db: -3.5 }, { accepted: 'gain.set' }],
+      ['audio.devices', undefined, { accepted: 'audio.devices' }],
+      ['settings.get', undefined, { accepted: 'settings.get' }],
+      ['settings.update', { sections: { interface: { startMinimized: true } } }, { accepted: 'settings.update' }],
+      ['server.setPassword', { server: 'Main ♫', password: 'hackme' }, { accepted: 'server.setPassword' }],
+      ['server.test', { server: 'Main ♫' }, { accepted: 'server.test' }],
+      ['settings.importButtrc', { text: '[main]\n' }, { accepted: 'settings.importButtrc' }],
+      ['record.previewName', { folder: '/tmp', template: 'rec_%Y.mp3' }, { accepted: 'record.previewName' }],
       ['quit', undefined, { quitting: true }],
     ];
     for (const [name, params, expected] of cases) {

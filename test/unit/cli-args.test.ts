@@ -14,6 +14,12 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--ui-port', 'web']).error?.code).toBe('CLI_BAD_PORT');
   });
 
+  it('refuses --ui-port without the event API, and --ui-host without --ui-port', () => {
+    expect(parseCliArgs(['--ui-port', '8080', '--no-api']).error).toMatchObject({ code: 'CLI_UI_NEEDS_API', message: expect.stringContaining('--no-api') });
+    expect(parseCliArgs(['--ui-host', '0.0.0.0']).error?.code).toBe('CLI_UI_HOST_WITHOUT_PORT');
+    expect(parseCliArgs(['--ui-port', '8080', '--ui-host', '10.0.0.5']).args).toMatchObject({ uiPort: 8080, uiHost: '10.0.0.5' });
+  });
+
   it('refuses unknown options in strict mode, tolerates them for Electron', () => {
     expect(parseCliArgs(['--frobnicate']).error?.code).toBe('CLI_UNKNOWN_OPTION');
     const loose = parseCliArgs(['--no-sandbox', '--quit'], false);

@@ -1,0 +1,121 @@
+/**
+ * The AES67 output as the operator drives it: start from the saved settings, stop, the SDP
+ * (the running stream's, or a preview of what starting would announce), and the state pushed
+ * as `aes67.state` / `ptp.state`. The engine does the work; this keeps what it last said.
+ */
+import { Aes67SenderSettingsSchema, type Aes67SenderSettings } from '../../engine/aes67/aes67-settings';
+import { buildSdp } from '../../engine/aes67/sdp';
+import { resolveInterfaceAddress } from '../../engine/aes67/sender';
+import type { PacketTimeMs } from '../../engine/aes67/rtp';
+import type { EngineSupervisor } from '../../engine-host/engine-supervisor';
+import type { EngineEventData } from '../../protocol/engine-protocol';
+import type { Settings } from '../../settings/settings-schema';
+import { appError, toAppError, type AppError } from '../../shared/errors';
+
+export interface Aes67State {
+  running: boolean;
+  sdp?: string;
+  error?: AppError;
+}
+export type PtpState = EngineEventData<'aes67.clock'>;
+
+/**
+ * The stored [aes67] section is the engine's own sender schema (one schema); it is checked
+ * again here so a hand-edited value is refused with the field named, before the engine sees it.
+ */
+export function senderSettings(stored: Settings['aes67']): { ok: true; settings: Aes67SenderSettings } | { ok: false; error: AppError } {
+  const parsed = Aes67SenderSettingsSchema.safeParse(stored);
+  if (parsed.success) return { ok: true, settings: parsed.data };
+  const issue = parsed.error.issues[0];
+  const message = `The AES67 settings are not usable: aes67.${issue?.path.join('.')}: ${issue?.message}`;
+  return { ok: false, error: appError('AES67_SETTINGS_INVALID', message) };
+}
+
+export class Aes67Control {
+  private current: Aes67State = { running: false };
+  private clock: PtpState | undefined;
+
+  constructor(
+    private readonly engine: EngineSupervisor,
+    private readonly settings: () => Settings,
+    private readonly emit: (name: 'aes67.state' | 'ptp.state', data: unknown) => void,
+  ) {
+    engine.onEvent((event, data) => {
+      if (event !== 'aes67.clock') return;
+      this.clock = data as PtpState;
+      this.emit('ptp.state', this.clock);
+    });
+  }
+
+  /** For the snapshot. */
+  state(): Aes67State & { clock?: PtpState } {
+    return { ...this.current, ...(this.clock ? { clock: this.clock } : {}) };
+  }
+
+  async start(): Promise<{ running: true; sdp: string }> {
+    const usable = senderSettings(this.settings().aes67);
+    if (!usable.ok) throw usable.error;
+    try {
+      const { sdp } = await this.engine.request('aes67.start', { settings: usable.settings });
+      this.set({ running: true, sdp });
+      return { running: true, sdp };
+    } catch (error) {
+      const appErr = toAppError(error, 'AES67_START_FAILED', 'The AES67 output could not start');
+      this.set({ running: false, error: appErr });
+      throw appErr;
+    }
+  }
+
+  async stop(): Promise<{ running: false }> {
+    await this.engine.request('aes67.stop', {});
+    this.clock = undefined;
+    this.set({ running: false });
+    return { running: false };
+  }
+
+  /** Stop then start with the saved settings (after settings.update), only when running. */
+  async restartIfRunning(): Promise<boolean> {
+    if (!this.current.running) return false;
+    await this.stop();
+    await this.start();
+    return true;
+  }
+
+  /** The running stream's SDP from the engine; otherwise what starting now would announce. */
+  async sdp(): Promise<{ sdp: string; running: boolean }> {
+    const status = await this.engine.request('aes67.status', {});
+    if (status.running && status.sdp) return { sdp: status.sdp, running: true };
+    const usable = senderSettings(this.settings().aes67);
+    if (!usable.ok) throw usable.error;
+    const s = usable.settings;
+    const source = resolveInterfaceAddress(s.interface);
+    if ('error' in source) throw source.error;
+    const sdp = buildSdp(
+      {
+        streamName: s.streamName,
+        sourceAddress: source.address,
+        group: s.address,
+        port: s.port,
+        ttl: s.ttl,
+        payloadType: s.payloadType,
+        encoding: s.encoding,
+        channels: s.channels,
+        packetTimeMs: s.packetTimeMs as PacketTimeMs,
+        sourceFilter: s.sourceFilter && s.mode !== 'dante',
+        framecount: s.framecount,
+        // Not running: no grandmaster known yet; the real SDP names it once PTP locks.
+        grandmasterId: null,
+        ptpDomain: 0,
+        mediaClockOffset: 0,
+      },
+      '0',
+      0,
+    );
+    return { sdp, running: false };
+  }
+
+  private set(state: Aes67State): void {
+    this.current = state;
+    this.emit('aes67.state', state);
+  }
+}
