@@ -1,7 +1,8 @@
 /**
  * Counters of the pacer thread in shared memory, readable at any time from the engine thread
  * without a message round trip. Lateness = send time - due time of each packet, in a
- * histogram of 10 µs bins up to 50 ms (one overflow bin above).
+ * histogram of 10 µs bins up to 50 ms (one overflow bin above). The native pacer
+ * (native/rtp-pacer/rtp_pacer.c) writes the same layout; each counter has one writer thread.
  */
 const COUNTERS = 12;
 export const LATENESS_BIN_NS = 10_000;
@@ -17,6 +18,7 @@ const enum C {
   sendErrors,
   skippedPackets,
   catchUpPackets,
+  ringEmptyPackets, // written by native/rtp-pacer/rtp_pacer.c (same layout)
 }
 
 export interface PacerCounters {
@@ -34,6 +36,8 @@ export interface PacerCounters {
   skippedPackets: number;
   /** Packets sent back to back because they were already due (bounded catch-up). */
   catchUpPackets: number;
+  /** Native pacer only: packets sent as silence because the JavaScript producer was behind. */
+  ringEmptyPackets: number;
 }
 
 export interface LatenessSummary {
@@ -96,6 +100,7 @@ export class PacerStats {
       sendErrors: c[C.sendErrors]!,
       skippedPackets: c[C.skippedPackets]!,
       catchUpPackets: c[C.catchUpPackets]!,
+      ringEmptyPackets: c[C.ringEmptyPackets]!,
     };
   }
 

@@ -69,12 +69,15 @@ export class RtpPacketWriter {
     p[1] = (index === 0 ? 0x80 : 0) | this.identity.payloadType; // marker on the first packet only
     p.writeUInt16BE((this.identity.firstSequence + index) & 0xffff, 2);
     p.writeUInt32BE(timestamp >>> 0, 4);
+    if (samples === null) p.fill(0, RTP_HEADER_BYTES);
+    else this.writePayload(p.subarray(RTP_HEADER_BYTES), samples);
+    return p;
+  }
+
+  /** The payload alone (the native pacer adds the header): `frames` x `channels` samples, big-endian. */
+  writePayload(p: Uint8Array, samples: Float32Array): void {
     const count = this.frames * this.channels;
-    if (samples === null) {
-      p.fill(0, RTP_HEADER_BYTES);
-      return p;
-    }
-    let o = RTP_HEADER_BYTES;
+    let o = 0;
     if (this.encoding === 'L24') {
       for (let i = 0; i < count; i++) {
         const v = toInt(samples[i] ?? 0, 8_388_607);
@@ -91,7 +94,6 @@ export class RtpPacketWriter {
         o += 2;
       }
     }
-    return p;
   }
 }
 

@@ -1,5 +1,10 @@
 /**
- * The pacer thread: sends one RTP packet per packet time on absolute deadlines of the media
+ * The sender worker. Two pacers, chosen at start (see docs in native/rtp-pacer/README.md):
+ *  - native: this thread only produces payloads ahead of time into a PacketRing; the native
+ *    thread (native/rtp-pacer) sleeps with clock_nanosleep to each deadline and sends.
+ *  - javascript (fallback, below): this thread paces and sends itself.
+ *
+ * The JavaScript pacer: sends one RTP packet per packet time on absolute deadlines of the media
  * clock (never Date.now, never a relative interval that drifts). It sleeps with Atomics.wait
  * until shortly before the deadline, spins the last `spinUs`, then sends. When late it sends
  * what is due back to back (bounded catch-up); beyond `maxCatchUpPackets` it resyncs to the
@@ -14,6 +19,20 @@ import { SharedAudioRing } from './audio-ring';
 import { PacerStats } from './pacer-stats';
 import { RtpPacketWriter, AES67_RATE, type RtpEncoding } from './rtp';
 import { createDscpUdpSocket, type DscpStatus } from './dscp-socket';
+import { PacketRing } from './packet-ring';
+import { loadRtpPacer } from '../../../native/rtp-pacer';
+
+export type PacerKind = 'native' | 'javascript';
+/** 'auto': native when the addon loads and starts, else JavaScript. */
+export type PacerChoice = PacerKind | 'auto';
+
+export interface PacerInUse {
+  kind: PacerKind;
+  /** Why this pacer runs (the fallback reason when native was wanted). */
+  reason: string;
+  /** Native only: whether SCHED_FIFO was granted, and why not. */
+  realtime: { granted: boolean; reason: string } | null;
+}
 
 export interface SenderJob {
   ring: SharedArrayBuffer;
@@ -39,10 +58,26 @@ export interface SenderJob {
   primeFrames: number;
   maxCatchUpPackets: number;
   spinUs: number;
+  pacer: PacerChoice;
+  /** Native pacer: try SCHED_FIFO at this priority (0 = do not try). */
+  realtimePriority: number;
+  /** Native pacer: how far ahead (ms) the payloads are produced. */
+  leadMs: number;
 }
 
 export type SenderWorkerEvent =
-  | { type: 'started'; tid: number | null; dscp: DscpStatus; firstTimestamp: number; firstSample: number }
+  | {
+      type: 'started';
+      /** OS thread id of the thread that paces (native thread or this worker). */
+      tid: number | null;
+      /** OS thread id of this worker (the producer when the native pacer runs). */
+      workerTid: number | null;
+      pacer: PacerInUse;
+      dscp: DscpStatus;
+      firstTimestamp: number;
+      firstSample: number;
+    }
+  | { type: 'native-joined'; joined: boolean; ms: number }
   | { type: 'rtp-closed' }
   | { type: 'error'; message: string };
 
@@ -61,11 +96,136 @@ function threadId(): number | null {
 }
 
 async function run(job: SenderJob): Promise<void> {
-  const post = (event: SenderWorkerEvent): void => parentPort!.postMessage(event);
-  const control = new Int32Array(job.control);
   const clock = new ClockMappingReader(job.clock);
+  let fallbackReason = 'forced by the settings';
+  if (job.pacer !== 'javascript') {
+    const native = startNative(job, clock);
+    if ('started' in native) return;
+    if (job.pacer === 'native') {
+      post({ type: 'error', message: `native pacer forced but unavailable: ${native.reason}` });
+      parentPort!.close();
+      return;
+    }
+    fallbackReason = native.reason;
+  }
+  await runJavaScriptPacer(job, clock, fallbackReason);
+}
+
+/**
+ * Packet k carries samples firstSample + k*N ...; it is complete, hence due, at the time of its
+ * last sample + 1 (a capture device could not send it earlier). Taken right before pacing
+ * starts, so the first deadline is at most one packet away.
+ */
+function firstSampleNow(clock: ClockMappingReader): number {
+  return Number((clock.ptpAt(process.hrtime.bigint()) * RATE) / NS_PER_SAMPLE_NUM);
+}
+
+const post = (event: SenderWorkerEvent): void => parentPort!.postMessage(event);
+
+interface AudioSource {
+  /** The next packet's frames, or null for silence (counts underruns, waits for the prime fill). */
+  next(): Float32Array | null;
+}
+
+function audioSource(job: SenderJob, ring: SharedAudioRing, stats: PacerStats): AudioSource {
+  const frames = new Float32Array(job.framesPerPacket * job.channels);
+  let playing = false;
+  return {
+    next() {
+      if (playing && !ring.read(frames, job.framesPerPacket)) {
+        playing = false;
+        stats.recordUnderrun();
+      }
+      if (!playing && ring.fill() >= job.primeFrames) playing = ring.read(frames, job.framesPerPacket);
+      return playing ? frames : null;
+    },
+  };
+}
+
+/**
+ * Native pacer: the addon's thread waits and sends; this thread keeps `leadMs` of payloads in
+ * the packet ring, waking every 2 ms (or at once on stop). An empty ring is the native side's
+ * job: it sends silence with continuous timestamps and counts it.
+ */
+function startNative(job: SenderJob, clock: ClockMappingReader): { started: true } | { reason: string } {
+  const loaded = loadRtpPacer();
+  if ('reason' in loaded) return loaded;
+  const N = job.framesPerPacket;
+  const writer = new RtpPacketWriter({ payloadType: job.payloadType, ssrc: job.ssrc, firstSequence: job.firstSequence }, job.encoding, job.channels, N);
+  const payloadBytes = writer.packetBytes - 12;
+  const packetMs = (N * 1000) / AES67_RATE;
+  const leadPackets = Math.max(4, Math.ceil(job.leadMs / packetMs));
+  const packets = PacketRing.create(2 ** Math.ceil(Math.log2(leadPackets * 2)), payloadBytes);
+  const stats = new PacerStats(job.stats);
+  const source = audioSource(job, new SharedAudioRing(job.ring), stats);
+  const produce = (): void => {
+    while (packets.fill() < leadPackets) {
+      const slot = packets.nextSlot();
+      if (!slot) break;
+      const samples = source.next();
+      if (samples) writer.writePayload(slot, samples);
+      packets.publish(samples === null);
+    }
+  };
+  produce(); // the first packets are ready before the thread's first deadline
+  const firstSample = firstSampleNow(clock);
+  const firstTimestamp = (firstSample + job.mediaClockOffset) % 4294967296;
+  const started = loaded.addon.start({
+    ring: new Uint8Array(packets.buffer),
+    clock: new Uint8Array(job.clock),
+    stats: new Uint8Array(job.stats),
+    group: job.group,
+    port: job.port,
+    ttl: job.ttl,
+    interfaceAddress: job.interfaceAddress,
+    loopback: job.loopback,
+    dscp: job.dscp,
+    payloadType: job.payloadType,
+    ssrc: job.ssrc,
+    firstSequence: job.firstSequence,
+    firstTimestamp,
+    firstSample,
+    framesPerPacket: N,
+    payloadBytes,
+    maxCatchUpPackets: job.maxCatchUpPackets,
+    realtime: job.realtimePriority > 0,
+    realtimePriority: job.realtimePriority,
+  });
+  if ('error' in started) return { reason: `the native pacer did not start: ${started.error}` };
+  const control = new Int32Array(job.control);
+  const why = job.pacer === 'native' ? 'forced by the settings' : `addon ${loaded.path}`;
+  post({
+    type: 'started',
+    tid: started.tid,
+    workerTid: threadId(),
+    pacer: { kind: 'native', reason: why, realtime: started.realtime },
+    dscp: started.dscp,
+    firstTimestamp,
+    firstSample,
+  });
+  const tick = (): void => {
+    if (Atomics.load(control, STOP_FLAG) !== 1) {
+      produce();
+      Atomics.wait(control, STOP_FLAG, 0, 2);
+      setImmediate(tick);
+      return;
+    }
+    const { joined, ms } = loaded.addon.stop(started.pacer, 1000);
+    post({ type: 'native-joined', joined, ms });
+    if (joined) post({ type: 'rtp-closed' }); // the addon closes the socket after the join
+    parentPort!.close();
+  };
+  parentPort!.on('message', (message: { type?: string }) => {
+    if (message?.type === 'stop') Atomics.store(control, STOP_FLAG, 1);
+  });
+  setImmediate(tick);
+  return { started: true };
+}
+
+async function runJavaScriptPacer(job: SenderJob, clock: ClockMappingReader, reason: string): Promise<void> {
   const ring = new SharedAudioRing(job.ring);
   const stats = new PacerStats(job.stats);
+  const control = new Int32Array(job.control);
   const writer = new RtpPacketWriter(
     { payloadType: job.payloadType, ssrc: job.ssrc, firstSequence: job.firstSequence },
     job.encoding,
@@ -73,7 +233,7 @@ async function run(job: SenderJob): Promise<void> {
     job.framesPerPacket,
   );
   const N = job.framesPerPacket;
-  const frames = new Float32Array(N * job.channels);
+  const source = audioSource(job, ring, stats);
 
   const { socket, dscp } = await createDscpUdpSocket(job.dscp);
   let socketClosed = false;
@@ -102,10 +262,7 @@ async function run(job: SenderJob): Promise<void> {
   }
   socket.on('error', () => stats.recordSendError());
 
-  // Packet k carries samples firstSample + k*N ...; it is complete, hence due, at the time of
-  // its last sample + 1 (a capture device could not send it earlier).
-  const nowPtp = clock.ptpAt(process.hrtime.bigint());
-  const firstSample = Number((nowPtp * RATE) / NS_PER_SAMPLE_NUM);
+  const firstSample = firstSampleNow(clock);
   const timestampOf = (k: number): number => (firstSample + k * N + job.mediaClockOffset) % 4294967296;
   const dueLocal = (k: number): bigint => {
     const dueSample = BigInt(firstSample + (k + 1) * N);
@@ -114,18 +271,13 @@ async function run(job: SenderJob): Promise<void> {
   const packetNs = (N * 1e9) / AES67_RATE;
   const spinNs = BigInt(Math.round(job.spinUs * 1000));
   let k = 0;
-  let playing = false;
 
-  post({ type: 'started', tid: threadId(), dscp, firstTimestamp: timestampOf(0), firstSample });
+  const tid = threadId();
+  const pacer: PacerInUse = { kind: 'javascript', reason, realtime: null };
+  post({ type: 'started', tid, workerTid: tid, pacer, dscp, firstTimestamp: timestampOf(0), firstSample });
 
   const sendPacket = (latenessNs: number, catchUp: boolean): void => {
-    let samples: Float32Array | null = null;
-    if (playing && !ring.read(frames, N)) {
-      playing = false;
-      stats.recordUnderrun();
-    }
-    if (!playing && ring.fill() >= job.primeFrames) playing = ring.read(frames, N);
-    if (playing) samples = frames;
+    const samples = source.next();
     const packet = writer.write(k, timestampOf(k), samples);
     socket.send(packet, (error) => {
       if (error) stats.recordSendError();

@@ -24,7 +24,7 @@ import { SdpSession, saveSdp } from './sdp';
 import { SapAnnouncer, type SapCounts } from './sap';
 import { effectiveDscp, type Aes67SenderSettings } from './aes67-settings';
 import { randomIdentity, samplesPerPacket, AES67_RATE, type PacketTimeMs } from './rtp';
-import { STOP_FLAG, type SenderJob, type SenderWorkerEvent } from './sender-worker';
+import { STOP_FLAG, type SenderJob, type SenderWorkerEvent, type PacerChoice, type PacerInUse } from './sender-worker';
 import type { DscpStatus } from './dscp-socket';
 
 export interface Aes67SenderOptions {
@@ -38,8 +38,13 @@ export interface Aes67SenderOptions {
   sessionId?: string;
   /** Tests: SAP to another group/port/interval. */
   sap?: { group?: string; port?: number; intervalMs?: number };
-  /** Pacer tuning (benchmarks). */
-  pacer?: { spinUs?: number; maxCatchUpPackets?: number };
+  /**
+   * Pacer choice and tuning. kind: 'auto' (default; native when the addon loads, else
+   * JavaScript), or forced; the environment variable AIRTIGHT_AES67_PACER=native|javascript|auto
+   * applies when kind is not given. realtimePriority: SCHED_FIFO priority the native thread
+   * asks for (default 20, 0 = none). leadMs: native pacer, payloads produced this far ahead.
+   */
+  pacer?: { kind?: PacerChoice; spinUs?: number; maxCatchUpPackets?: number; realtimePriority?: number; leadMs?: number };
   /** Worker entry; default: aes67-sender-worker.js beside the engine bundle, or the TS source under tsx. */
   workerEntry?: string;
 }
@@ -61,8 +66,27 @@ export interface Aes67Status {
   lateness: LatenessSummary;
   input: InputCounters;
   sap: SapCounts;
+  /** Which pacer runs (native thread or the JavaScript worker) and why. */
+  pacerInUse: PacerInUse;
   /** OS thread id of the pacer (Linux), for CPU accounting. */
   pacerTid: number | null;
+  /** OS thread id of the sender worker (with the native pacer: the payload producer). */
+  workerTid: number | null;
+}
+
+const PACER_CHOICES: readonly PacerChoice[] = ['auto', 'native', 'javascript'];
+
+/** The option, else AIRTIGHT_AES67_PACER, else 'auto'. */
+export function pacerChoice(option: PacerChoice | undefined, env: string | undefined = process.env.AIRTIGHT_AES67_PACER): PacerChoice {
+  if (option) return option;
+  return PACER_CHOICES.find((c) => c === env) ?? 'auto';
+}
+
+/** One line for the operator log: which pacer runs and why. */
+export function describePacer(p: PacerInUse): string {
+  if (p.kind === 'javascript') return `JavaScript pacer (${p.reason})`;
+  const rt = p.realtime?.granted ? 'real-time priority: granted' : `real-time priority: refused (${p.realtime?.reason ?? 'unknown'})`;
+  return `native pacing thread, ${rt}`;
 }
 
 interface Step {
@@ -106,6 +130,8 @@ export class Aes67Sender {
   private readonly stepResults = new Map<StopStep['step'], Promise<StopStep>>();
   private readonly workerExit: Promise<number>;
   private rtpClosed!: Promise<void>;
+  /** Native pacer: the addon's answer to stop (thread joined within its deadline or not). */
+  private nativeJoin: { joined: boolean; ms: number } | null = null;
   private unsubscribeClock: () => void = () => undefined;
 
   private constructor(
@@ -121,6 +147,9 @@ export class Aes67Sender {
   ) {
     this.rtpClosed = rtpClosed;
     this.workerExit = new Promise((resolve) => worker.once('exit', resolve));
+    worker.on('message', (event: SenderWorkerEvent) => {
+      if (event.type === 'native-joined') this.nativeJoin = { joined: event.joined, ms: event.ms };
+    });
   }
 
   static async start(options: Aes67SenderOptions): Promise<Aes67Sender | { error: AppError }> {
@@ -176,6 +205,9 @@ export class Aes67Sender {
       primeFrames: bufferFrames,
       maxCatchUpPackets: options.pacer?.maxCatchUpPackets ?? Math.max(2, Math.round(20 / (s.packetTimeMs as number))),
       spinUs: options.pacer?.spinUs ?? 100, // measured best trade-off here: see bench/aes67-pacing.ts
+      pacer: pacerChoice(options.pacer?.kind),
+      realtimePriority: options.pacer?.realtimePriority ?? 20,
+      leadMs: options.pacer?.leadMs ?? 20,
     };
 
     let worker: Worker;
@@ -268,7 +300,9 @@ export class Aes67Sender {
       lateness: this.stats.lateness(),
       input: this.input.snapshot(),
       sap: this.sap?.snapshot() ?? { announcements: 0, deletions: 0 },
+      pacerInUse: this.started.pacer,
       pacerTid: this.started.tid,
+      workerTid: this.started.workerTid,
     };
   }
 
@@ -299,6 +333,7 @@ export class Aes67Sender {
   /** The stop steps, in order, for the engine's resource registry. */
   private steps(): Step[] {
     const { address, port } = this.options.settings;
+    const native = this.started.pacer.kind === 'native';
     return [
       {
         name: 'announcer-timer',
@@ -333,13 +368,21 @@ export class Aes67Sender {
       },
       {
         name: 'pacer-thread',
-        meta: { kind: 'worker-thread', stage: 'workers', label: 'AES67 pacer thread joined' },
+        meta: {
+          kind: 'worker-thread',
+          stage: 'workers',
+          label: native ? 'AES67 pacer thread joined (native pacing thread and its producer worker)' : 'AES67 pacer thread joined (JavaScript pacer worker)',
+        },
         run: async (signal) => {
           const onAbort = (): void => void this.worker.terminate();
           signal.addEventListener('abort', onAbort, { once: true });
           await this.workerExit;
           signal.removeEventListener('abort', onAbort);
           this.state = 'stopped';
+          // The worker exits only after the addon's stop returned; a thread that did not join is a failure to report.
+          if (native && !this.nativeJoin?.joined) {
+            throw new Error(this.nativeJoin ? `native pacing thread not joined within 1000 ms` : 'native pacing thread: no join report (worker terminated)');
+          }
         },
       },
     ];
