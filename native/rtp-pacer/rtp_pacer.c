@@ -142,8 +142,18 @@ static int sleep_until(pacer_t *p, int64_t deadline) {
 static void send_packet(pacer_t *p, int64_t k, uint16_t seq, int64_t due, int catch_up) {
   uint8_t packet[MAX_PACKET];
   int32_t *hdr = (int32_t *)p->ring;
-  uint32_t w = (uint32_t)__atomic_load_n(&hdr[0], __ATOMIC_ACQUIRE);
   uint32_t r = (uint32_t)__atomic_load_n(&hdr[1], __ATOMIC_RELAXED);
+  uint32_t w = (uint32_t)__atomic_load_n(&hdr[0], __ATOMIC_ACQUIRE);
+  /* An empty ring means the producer thread was held up (CPU contention), not that audio ran
+   * out (the producer writes silence for that itself). Like the JavaScript pacer in the same
+   * situation, the packet is then late rather than replaced: wait for it in 100 us steps up to
+   * the catch-up bound, and only then send silence (timestamps stay continuous either way). */
+  int64_t give_up = due + (int64_t)p->max_catch_up * p->frames * 1000000000LL / RATE;
+  while (w == r && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) && mono_ns() < give_up) {
+    struct timespec step = { 0, 100000 };
+    nanosleep(&step, NULL);
+    w = (uint32_t)__atomic_load_n(&hdr[0], __ATOMIC_ACQUIRE);
+  }
   uint32_t capacity = (uint32_t)hdr[2], slot_bytes = (uint32_t)hdr[3];
   int silent = 1;
   if (w != r) {

@@ -4,6 +4,8 @@
  * ffmpeg and GStreamer, each configured from our SDP, decode 10 s with no loss and the 997 Hz
  * tone intact; tshark checks every RTP header field and the SAP sequence; the process owns no
  * UDP socket after stop, and an immediate restart (stopped through the registry) is clean.
+ * Runs twice: with the native pacing thread (native/rtp-pacer; skipped with the reason where
+ * the addon is not built) and with the JavaScript pacer it falls back to.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import sdpTransform from 'sdp-transform';
 import { createNetnsLab, type LabHost, type NetnsLab } from '../helpers/netns-lab';
 import { decodeSap } from '../../main/engine/aes67/sap';
 import { readWav, toneGlitch } from './wav-tone';
+import { loadRtpPacer } from '../../native/rtp-pacer';
 
 const FIXTURE = join(__dirname, 'fixtures', 'run-sender.ts');
 const RUN_MS = 13_000;
@@ -83,7 +86,13 @@ function collect(child: ChildProcess): () => string {
   return () => text;
 }
 
-describe('AES67 sender in a network-namespace lab', () => {
+const nativeAddon = loadRtpPacer();
+const PACERS = [
+  { kind: 'native' as const, unavailable: 'reason' in nativeAddon ? nativeAddon.reason : '', joinedLabel: 'AES67 pacer thread joined (native pacing thread and its producer worker)' },
+  { kind: 'javascript' as const, unavailable: '', joinedLabel: 'AES67 pacer thread joined (JavaScript pacer worker)' },
+];
+
+describe.each(PACERS)('AES67 sender in a network-namespace lab, $kind pacer', ({ kind, unavailable, joinedLabel }) => {
   let lab: NetnsLab | null = null;
   let skip = '';
   let dir = '';
@@ -100,6 +109,11 @@ describe('AES67 sender in a network-namespace lab', () => {
   };
 
   beforeAll(async () => {
+    if (unavailable) {
+      skip = unavailable;
+      console.log(`AES67 lab tests (${kind} pacer) skipped: ${skip}`);
+      return;
+    }
     const made = await createNetnsLab({ hosts: 2 });
     if ('skip' in made) {
       skip = made.skip;
@@ -121,7 +135,7 @@ describe('AES67 sender in a network-namespace lab', () => {
       '--import',
       'tsx',
       FIXTURE,
-      JSON.stringify({ settings: { interface: 'eth0', streamName: 'Airtight lab' }, runMs: RUN_MS, changeAfterMs: 6000, sapIntervalMs: 4000 }),
+      JSON.stringify({ settings: { interface: 'eth0', streamName: 'Airtight lab' }, runMs: RUN_MS, changeAfterMs: 6000, sapIntervalMs: 4000, pacer: kind }),
     ]);
     const out = lines(sender);
     const started = await out.waitFor('started', 20_000);
@@ -234,10 +248,11 @@ describe('AES67 sender in a network-namespace lab', () => {
     const stopped = result.fixture.find((e) => e.event === 'stopped')!;
     const restarted = result.fixture.find((e) => e.event === 'restarted')!;
     expect(started.udpSockets).toHaveLength(2); // RTP + SAP, so the check below can fail
+    expect((started.pacer as { kind: string }).kind).toBe(kind);
     const steps = stopped.steps as { step: string; ok: boolean }[];
     expect(steps.map((s) => `${s.step}:${s.ok}`)).toEqual(['announcer-timer:true', 'rtp-sender:true', 'sap-deletion:true', 'pacer-thread:true']);
-    const status = stopped.status as { pacer: { resyncs: number; underruns: number; sendErrors: number }; dscp: { set: boolean } };
-    expect(status.pacer).toMatchObject({ resyncs: 0, underruns: 0, sendErrors: 0 });
+    const status = stopped.status as { pacer: { resyncs: number; underruns: number; sendErrors: number; ringEmptyPackets: number }; dscp: { set: boolean } };
+    expect(status.pacer).toMatchObject({ resyncs: 0, underruns: 0, sendErrors: 0, ringEmptyPackets: 0 });
     expect(status.dscp.set).toBe(true);
     expect(stopped.udpSockets).toEqual([]);
     expect(restarted.error).toBeUndefined();
@@ -247,7 +262,7 @@ describe('AES67 sender in a network-namespace lab', () => {
       'aes67:closed:AES67 SAP announce timer',
       'aes67:closed:AES67 RTP sender to 239.69.1.10:5004 (pacer woken, socket closed)',
       'aes67:closed:AES67 SAP deletion sent 3 times, SAP socket closed',
-      'workers:closed:AES67 pacer thread joined',
+      `workers:closed:${joinedLabel}`,
     ]);
     expect(restarted.udpSockets).toEqual([]);
   });

@@ -8,7 +8,7 @@ import type { AppError } from '../../shared/errors';
 import { appError } from '../../shared/errors';
 import type { ResourceHandle, ResourceRegistry } from '../resource-registry';
 import type { AudioService } from '../audio/audio-service';
-import { Aes67Sender } from './sender';
+import { Aes67Sender, describePacer } from './sender';
 import type { Aes67SenderSettings } from './aes67-settings';
 import { AirtightMediaClock } from './ptp/media-clock';
 
@@ -61,6 +61,12 @@ export class Aes67Service {
     publish();
     this.running = { sender, clock, handles, untap, offClock };
     this.events.log('info', `AES67 output running: ${settings.address}:${settings.port}, ${clock.describe()}.`);
+    // Which pacer runs and why: a JavaScript fallback paces less precisely, the operator should know.
+    const pacer = sender.status().pacerInUse;
+    const pacerLine = `AES67 pacing: ${describePacer(pacer)}.`;
+    if (pacer.kind === 'javascript' && pacer.reason !== 'forced by the settings') {
+      this.events.log('warn', pacerLine, appError('AES67_PACER_FALLBACK', pacerLine, pacer.reason));
+    } else this.events.log('info', pacerLine);
     return { sdp: sender.sdp };
   }
 

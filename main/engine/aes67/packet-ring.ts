@@ -2,9 +2,11 @@
  * A single-producer, single-consumer ring of RTP payloads in shared memory, from the sender
  * worker (JavaScript, producer: encodes audio ahead of time) to the native pacing thread
  * (native/rtp-pacer, consumer: waits for each deadline, adds the header, sends). Neither side
- * waits on the other: a full ring makes the producer stop filling until the next round, an
- * empty one makes the native thread send silence with continuous timestamps (counted as
- * "ring empty"). The layout is read by C code: keep it in step with rtp_pacer.c.
+ * waits on the other: a full ring makes the producer stop filling until its next round; an
+ * empty one (the producer was held up) makes the packet late, as it would be with the
+ * JavaScript pacer, and past the catch-up bound the native thread sends silence with
+ * continuous timestamps (counted as "ring empty"). Audio underruns never empty this ring: the
+ * producer writes silent slots for them. The layout is read by C code: keep it in step with rtp_pacer.c.
  *
  *   Int32 [0] write count, [1] read count (both run modulo 2^32), [2] capacity (slots),
  *   [3] slot bytes, [4] payload bytes; slots from byte 64: Int32 flags (1 = silence),
