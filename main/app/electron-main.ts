@@ -2,7 +2,7 @@
  * Electron entry. Everything here is wiring: the host logic lives in main/host and runs
  * the same under plain Node. This folder is the only one that imports 'electron'.
  */
-import { app, globalShortcut, powerMonitor, utilityProcess } from 'electron';
+import { app, globalShortcut, ipcMain, powerMonitor, utilityProcess } from 'electron';
 import { join } from 'node:path';
 import { version } from '../../package.json';
 import { Host } from '../host/host';
@@ -66,16 +66,25 @@ async function main(): Promise<void> {
     shutdownStarted: (trigger) => sendToWindow(window, 'app:shutdown-started', { trigger }),
     shutdownProgress: (progress) => sendToWindow(window, 'app:shutdown-progress', progress),
   });
-  registerIpc(window, {
-    'app:get-state': () => ({
-      version,
-      engine: host.state,
-      shuttingDown: host.shuttingDown,
-      recentLog: host.log.entries(),
-      ...(host.previousRunNotice ? { previousRunNotice: host.previousRunNotice } : {}),
-    }),
-    'app:quit': () => quitAdapter.requestQuit('app-quit'),
-  });
+  registerIpc(
+    ipcMain,
+    window,
+    {
+      'app:get-state': () => ({
+        version,
+        engine: host.state,
+        shuttingDown: host.shuttingDown,
+        recentLog: host.log.entries(),
+        ...(host.previousRunNotice ? { previousRunNotice: host.previousRunNotice } : {}),
+      }),
+      'app:quit': () => quitAdapter.requestQuit('app-quit'),
+      'operator:command': (command) => host.operator.command(command, 'ipc'),
+      'operator:snapshot': () => host.operator.snapshot(),
+    },
+    (message) => host.log.warn(message),
+  );
+  // Every operator event to the window, as the event API sends them to browsers.
+  host.operator.on((name, data) => sendToWindow(window, 'operator:event', { name, data }));
 }
 
 void main().catch((error: unknown) => {

@@ -170,6 +170,26 @@ export type EventName = (typeof EVENT_NAMES)[number];
 /** Events that are only ever the latest value: sampled per client, dropped rather than queued. */
 export const LEVEL_EVENT = 'audio.levels';
 
+/**
+ * Checks a command name and its params against the table: the one validation both
+ * transports use (event API frames, IPC payloads). Never throws.
+ */
+export function parseOperatorCommand(
+  name: string,
+  params: unknown,
+): { ok: true; command: OperatorCommand } | { ok: false; error: { code: 'API_UNKNOWN_COMMAND' | 'API_BAD_PARAMS'; message: string } } {
+  if (!Object.hasOwn(commandParams, name)) {
+    return { ok: false, error: { code: 'API_UNKNOWN_COMMAND', message: `Unknown command "${name.slice(0, 64)}". Known: ${COMMAND_NAMES.join(', ')}.` } };
+  }
+  const checked = (commandParams[name as CommandName] as z.ZodType).safeParse(params);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return { ok: false, error: { code: 'API_BAD_PARAMS', message: `Bad params for "${name}": ${where}${issue?.message ?? 'invalid'}`.slice(0, 300) } };
+  }
+  return { ok: true, command: { name, params: checked.data ?? {} } as OperatorCommand };
+}
+
 /** The params a caller passes (before defaults): `undefined` where a command takes none. */
 export type CommandInput = { [N in CommandName]: z.input<(typeof commandParams)[N]> };
 

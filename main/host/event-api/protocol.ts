@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { AppError } from '../../shared/errors';
-import { COMMAND_NAMES, EVENT_NAMES, commandParams, type CommandName, type EventName, type OperatorCommand } from '../../protocol/operator-api';
+import { COMMAND_NAMES, EVENT_NAMES, parseOperatorCommand, type CommandName, type EventName, type OperatorCommand } from '../../protocol/operator-api';
 
 export { COMMAND_NAMES, EVENT_NAMES, LEVEL_EVENT, MAX_TITLE_LENGTH, type CommandName, type EventName } from '../../protocol/operator-api';
 
@@ -54,13 +54,8 @@ export function parseClientMessage(text: string): ParsedMessage {
     return bad(`Expected {"v":${EVENT_API_VERSION},"type":"command","id":...,"name":...,"params":{...}}: ${firstIssue(envelope.error)}`, id);
   }
   const { id, name, params } = envelope.data;
-  if (!Object.hasOwn(commandParams, name)) {
-    return { ok: false, id, error: { code: 'API_UNKNOWN_COMMAND', message: `Unknown command "${name}". Known: ${COMMAND_NAMES.join(', ')}.` } };
-  }
-  const schema = commandParams[name as CommandName] as z.ZodType;
-  const checked = schema.safeParse(params);
-  if (!checked.success) return { ok: false, id, error: { code: 'API_BAD_PARAMS', message: `Bad params for "${name}": ${firstIssue(checked.error)}` } };
-  return { ok: true, id, command: { name, params: (checked.data ?? {}) as never } as ApiCommand };
+  const parsed = parseOperatorCommand(name, params);
+  return parsed.ok ? { ok: true, id, command: parsed.command } : { ok: false, id, error: parsed.error };
 }
 
 function idOf(raw: unknown): CommandId | undefined {
