@@ -35,6 +35,11 @@ interface PaBinding {
 }
 
 const SAMPLE_FORMAT_FLOAT32 = 1;
+/**
+ * Blocks naudiodon may hold for us before its PortAudio callback waits (its default, 2,
+ * makes the audio thread wait whenever our event loop is 40 ms late).
+ */
+const QUEUED_BLOCKS_SECONDS = 1;
 
 function send(reply: HelperReply): Promise<void> {
   return new Promise((resolve) => {
@@ -116,7 +121,18 @@ async function capture(pa: PaBinding, request: Extract<HelperRequest, { type: 'o
   let stream: PaStream;
   try {
     stream = pa.create({
-      inOptions: { deviceId: chosen.id, sampleRate: request.sampleRate, channelCount: request.channels, sampleFormat: SAMPLE_FORMAT_FLOAT32, closeOnError: false },
+      inOptions: {
+        deviceId: chosen.id,
+        sampleRate: request.sampleRate,
+        channelCount: request.channels,
+        sampleFormat: SAMPLE_FORMAT_FLOAT32,
+        closeOnError: false,
+        // One PortAudio buffer per block we send: unspecified, PortAudio picks a few ms and
+        // its thread, the sound server client and our read loop wake that often (about half
+        // of this helper's CPU, measured in bench/engine-cpu.ts).
+        framesPerBuffer: request.blockFrames,
+        maxQueue: Math.max(2, Math.ceil((request.sampleRate * QUEUED_BLOCKS_SECONDS) / request.blockFrames)),
+      },
     });
     stream.start();
   } catch (thrown) {

@@ -1,4 +1,3 @@
-import * as libsamplerateModule from '@alexanderolsen/libsamplerate-js';
 import { appError, toAppError, type AppError } from '../../../shared/errors';
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from '../audio-format';
 
@@ -43,9 +42,13 @@ interface LibSampleRate {
   ConverterType: { SRC_SINC_BEST_QUALITY: 0; SRC_SINC_MEDIUM_QUALITY: 1; SRC_SINC_FASTEST: 2 };
 }
 
-/** The package is CommonJS: under Node's ESM loader its API sits on `default`. */
-function library(): LibSampleRate {
-  const ns = libsamplerateModule as unknown as LibSampleRate & { default?: LibSampleRate };
+/**
+ * Loaded on first use: its WebAssembly costs ~13 MB in every thread that loads it, and most
+ * threads (an MP3 encoder at the input's rate) never resample.
+ * The package is CommonJS: under Node's ESM loader its API sits on `default`.
+ */
+async function library(): Promise<LibSampleRate> {
+  const ns = (await import('@alexanderolsen/libsamplerate-js')) as unknown as LibSampleRate & { default?: LibSampleRate };
   return typeof ns.create === 'function' ? ns : (ns.default as LibSampleRate);
 }
 
@@ -72,7 +75,7 @@ export async function createResampler(
   }
   if (inputRate === outputRate) return { ok: true, resampler: new PassThrough(channels, inputRate) };
   try {
-    const src = await library().create(channels, inputRate, outputRate, { converterType: CONVERTER[quality] });
+    const src = await (await library()).create(channels, inputRate, outputRate, { converterType: CONVERTER[quality] });
     return { ok: true, resampler: new LibSampleRateResampler(src, channels, inputRate, outputRate) };
   } catch (thrown) {
     return { ok: false, error: toAppError(thrown, 'RESAMPLER_INIT', 'The sample-rate converter could not start.') };

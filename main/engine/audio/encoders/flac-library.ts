@@ -3,14 +3,25 @@
  * `fetch()` when one exists, which on Node >= 18 fails for a file path: the global `fetch` is
  * hidden while the module loads so it reads the .wasm with `fs` instead.
  */
-import libFactory from 'libflacjs';
+import type libFactoryType from 'libflacjs';
 
-export type FlacLibrary = ReturnType<typeof libFactory>;
+export type FlacLibrary = ReturnType<typeof libFactoryType>;
 
 let loading: Promise<FlacLibrary> | undefined;
 
 export function loadFlac(timeoutMs = 10_000): Promise<FlacLibrary> {
-  loading ??= new Promise<FlacLibrary>((resolve, reject) => {
+  // Imported on first use: threads that encode no FLAC do not pay for it.
+  loading ??= import('libflacjs').then((mod) => instantiate(mod.default, timeoutMs));
+  const attempt = loading;
+  // A failed load may be retried by the next encoder.
+  attempt.catch(() => {
+    if (loading === attempt) loading = undefined;
+  });
+  return attempt;
+}
+
+function instantiate(libFactory: typeof libFactoryType, timeoutMs: number): Promise<FlacLibrary> {
+  return new Promise<FlacLibrary>((resolve, reject) => {
     const g = globalThis as { fetch?: unknown };
     const savedFetch = g.fetch;
     const hadFetch = 'fetch' in g;
@@ -41,10 +52,4 @@ export function loadFlac(timeoutMs = 10_000): Promise<FlacLibrary> {
       resolve(flac);
     });
   });
-  const attempt = loading;
-  // A failed load may be retried by the next encoder.
-  attempt.catch(() => {
-    if (loading === attempt) loading = undefined;
-  });
-  return attempt;
 }

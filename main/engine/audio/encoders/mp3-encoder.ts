@@ -4,7 +4,7 @@
  * ABR: the package exposes only LAME's CBR and VBR-quality modes (not `lame_set_VBR(vbr_abr)`),
  * so ABR is VBR at the quality whose typical average is the target bitrate.
  */
-import { createMp3Encoder } from 'wasm-media-encoders';
+import type { createMp3Encoder } from 'wasm-media-encoders';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
 import type { Mp3Bitrate, Mp3Settings } from './encoder-settings';
@@ -30,7 +30,7 @@ export function vbrQualityForBitrate(kbps: number): number {
 }
 
 export async function createMp3(settings: Mp3Settings, input: AudioFormat): Promise<Encoder> {
-  let lame: Awaited<ReturnType<typeof createMp3Encoder>> | null = await createMp3Encoder();
+  let lame: Awaited<ReturnType<typeof createMp3Encoder>> | null = await (await import('wasm-media-encoders')).createMp3Encoder();
   const channels = input.channels === 1 ? 1 : 2;
   if (settings.mode === 'cbr') {
     lame.configure({ channels, sampleRate: input.sampleRate, bitrate: settings.bitrateKbps as Mp3Bitrate });

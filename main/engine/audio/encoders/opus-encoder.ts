@@ -3,7 +3,7 @@
  * build where the binary does not load), muxed by our own Ogg writer (RFC 7845).
  * 48 kHz input, 20 ms packets, pages flushed every ~100 ms so a listener is never starved.
  */
-import { Encoder as OpusLib } from '@evan/opus';
+import type { Encoder as OpusLib } from '@evan/opus';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
 import { streamTagComments } from './stream-tags';
@@ -62,6 +62,8 @@ export function opusTags(vendor: string, comments: string[] = []): Uint8Array {
 }
 
 export async function createOpus(settings: OpusSettings, input: AudioFormat, options: OpusOptions = {}): Promise<Encoder> {
+  // Loaded here, not at module load: each codec library costs every thread that loads it memory.
+  const { Encoder: OpusLibrary } = await import('@evan/opus');
   const channels = input.channels === 1 ? 1 : 2;
   const format: AudioFormat = { sampleRate: OPUS_RATE, channels };
   const packetsPerPage = Math.max(1, options.packetsPerPage ?? PACKETS_PER_PAGE);
@@ -75,7 +77,7 @@ export async function createOpus(settings: OpusSettings, input: AudioFormat, opt
    * title starts a new link (a chained stream, RFC 7845 section 3) with its own OpusTags.
    */
   const startLink = (comments: string[]) => {
-    const lib = new OpusLib({
+    const lib: OpusLib = new OpusLibrary({
       channels,
       sample_rate: OPUS_RATE,
       application: settings.application === 'speech' ? 'voip' : 'audio',

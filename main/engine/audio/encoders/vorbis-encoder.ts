@@ -2,7 +2,7 @@
  * Ogg Vorbis through libvorbis in WebAssembly (wasm-media-encoders), re-paged so a page holds
  * at most ~100 ms (see vorbis-pages.ts).
  */
-import { createOggEncoder } from 'wasm-media-encoders';
+import type { createOggEncoder } from 'wasm-media-encoders';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
 import { streamTagComments } from './stream-tags';
@@ -29,7 +29,7 @@ export function vorbisQualityForBitrate(kbps: number): number {
 }
 
 export async function createVorbis(settings: VorbisSettings, input: AudioFormat): Promise<Encoder> {
-  let vorbis: Awaited<ReturnType<typeof createOggEncoder>> | null = await createOggEncoder();
+  let vorbis: Awaited<ReturnType<typeof createOggEncoder>> | null = await (await import('wasm-media-encoders')).createOggEncoder();
   const channels = input.channels === 1 ? 1 : 2;
   const quality = settings.mode === 'quality' ? settings.quality : vorbisQualityForBitrate(settings.nominalBitrateKbps);
   const format: AudioFormat = { sampleRate: input.sampleRate, channels };
