@@ -132,7 +132,6 @@ export class Host {
       engineState: () => this.engineState,
       quit: (trigger) => void this.quit(trigger),
       addSink: (sink) => this.addSink(sink),
-      configureAudio: () => this.configureAudio(),
     });
     this.joinShutdown(table);
   }

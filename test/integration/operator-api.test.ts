@@ -86,6 +86,8 @@ describe('operator API on a real host', () => {
     // On air and recording.
     await ok('connect');
     expect(await icecast.waitForMount('/op.mp3', true, 10_000)).toBe(true);
+    // Testing the server we are streaming to: Icecast says the mount is taken (by us).
+    expect(await ok('server.test', { server: 'Rig' })).toMatchObject({ ok: false, code: 'STREAM_MOUNT_IN_USE' });
     const recording = await ok<{ path: string }>('record.start');
     expect(recording.path.startsWith(recordings)).toBe(true);
     const statsSeen = await waitUntil(

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, isPresent, lastReport, runLaunch, startAirtight, treeOf, waitUntil, type RunningAirtight } from '../helpers/airtight-process';
@@ -99,14 +99,45 @@ describe('web UI server (--ui-port)', () => {
     fromPage.ws.terminate();
     await expect(TestClient.open(apiUrl, { origin: 'http://evil.example' })).rejects.toThrow(/403/);
 
+    // A browser holding a keep-alive connection open must not keep the port (or the quit) waiting.
+    const held = connect({ host: '127.0.0.1', port: uiPort });
+    await new Promise((resolve) => held.once('connect', resolve));
+    held.write(`GET /nope HTTP/1.1\r\nHost: 127.0.0.1:${uiPort}\r\nConnection: keep-alive\r\n\r\n`);
+    await new Promise((resolve) => held.once('data', resolve));
+    const heldClosed = new Promise((resolve) => held.once('close', resolve));
+    held.on('error', () => undefined);
+
     const tree = treeOf(airtight.pid);
     airtight.child.kill('SIGTERM');
     expect((await airtight.exited).code).toBe(0);
     const closed = lastReport(airtight.dataDir).phases.flatMap((p) => p.participants).find((p) => p.name === 'web UI');
     expect(closed).toMatchObject({ outcome: 'ok', detail: `port ${uiPort} closed` });
+    await heldClosed;
     expect(await bindsNow(uiPort)).toBe(true);
     expect(await bindsNow(apiPort)).toBe(true);
     expect(await waitUntil(() => tree.every((p) => !isPresent(p.pid)), 3000)).toBe(true);
+  });
+
+  it('--ui-host binds the UI and the API elsewhere, says so loudly, and the page points there', async () => {
+    const apiPort = await freePort('tcp');
+    const uiPort = await freePort('tcp');
+    airtight = await startAirtight({ args: ['--api-port', String(apiPort), '--ui-port', String(uiPort), '--ui-host', '127.0.0.2', '-x'] });
+    expect(airtight.output()).toMatch(/WARN .*NETWORK EXPOSURE: .*127\.0\.0\.2/);
+    const page = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.2', port: uiPort, path: '/', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const url = /name="airtight-api" content="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
+    expect(url).toMatch(new RegExp(`^ws://127\\.0\\.0\\.2:${apiPort}/v1\\?token=`));
+    const client = await TestClient.open(url, { origin: `http://127.0.0.2:${uiPort}` });
+    client.ws.terminate();
+    // Nothing listens on loopback 127.0.0.1 for these ports now.
+    expect((await get(uiPort, '/').catch((error: Error) => ({ status: -1, body: error.message }))).status).toBe(-1);
   });
 
   it('refuses --ui-port with --no-api with a clear message', async () => {

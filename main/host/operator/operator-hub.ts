@@ -30,8 +30,6 @@ export interface OperatorDeps {
   engineState(): EngineState;
   quit(trigger: ShutdownTrigger): void;
   addSink(sink: UiSink): void;
-  /** Re-sends the audio settings to the engine (after gain.set / settings.update). */
-  configureAudio(): Promise<void>;
 }
 
 /** Which transport a command came through: names the shutdown trigger of `quit`. */
