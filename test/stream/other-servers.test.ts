@@ -1,7 +1,8 @@
 /**
- * Beyond Icecast's HTTP sources: a real Liquidsoap harbor (its own decoders are the listener)
- * by PUT and by SOURCE, Liquidsoap's accept-then-drop rejection reported as rejected and never
- * as connected, and Icecast's Shoutcast v1 source port (MP3) with an ffmpeg listener.
+ * Beyond Icecast's HTTP sources: a real Liquidsoap harbor (its own decoders are the listener),
+ * every codec by PUT and by SOURCE, Liquidsoap's accept-then-drop rejection reported as
+ * rejected and never as connected, and the Shoutcast v1 source protocol (MP3) to Icecast's
+ * port + 1 (an ffmpeg listener) and to Liquidsoap's icy harbor.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Icecast } from '../helpers/icecast';
@@ -11,10 +12,18 @@ import { killListeners, lastState, listen, RATE, TONE_DBFS, toneRig, until, type
 import { StreamSender, type SenderState } from '../../main/engine/stream/stream-sender';
 import { ServerEntrySchema, StreamInfoSchema } from '../../main/engine/stream/server-settings';
 
+const LIQUIDSOAP_CODECS = [
+  ['mp3', { codec: 'mp3', bitrateKbps: 128 }],
+  ['vorbis', { codec: 'vorbis' }],
+  ['opus', { codec: 'opus' }],
+  ['flac', { codec: 'ogg-flac' }],
+] as const;
+
 let liquidsoap: Liquidsoap;
 let rig: Rig;
 beforeAll(async () => {
-  [liquidsoap, rig] = await Promise.all([Liquidsoap.start({ mounts: ['mp3', 'vorbis', 'opus', 'flac', 'strict'] }), toneRig()]);
+  const mounts = LIQUIDSOAP_CODECS.flatMap(([name]) => [`${name}-put`, `${name}-source`]);
+  [liquidsoap, rig] = await Promise.all([Liquidsoap.start({ mounts: [...mounts, 'strict'] }), toneRig()]);
 });
 afterEach(async () => {
   killListeners();
@@ -26,13 +35,10 @@ afterAll(async () => {
 });
 
 describe('Liquidsoap harbor', () => {
-  it('MP3 and Ogg FLAC by PUT, Ogg Vorbis and Ogg Opus by SOURCE: Liquidsoap decodes the tone from each', async () => {
-    const servers = [
-      { name: 'mp3', protocol: 'put', codec: { codec: 'mp3', bitrateKbps: 128 } },
-      { name: 'flac', protocol: 'put', codec: { codec: 'ogg-flac' } },
-      { name: 'vorbis', protocol: 'source', codec: { codec: 'vorbis' } },
-      { name: 'opus', protocol: 'source', codec: { codec: 'opus' } },
-    ] as const;
+  it('MP3, Ogg Vorbis, Ogg Opus and Ogg FLAC each by PUT and by SOURCE: Liquidsoap decodes the tone from each', async () => {
+    const servers = LIQUIDSOAP_CODECS.flatMap(([name, codec]) =>
+      (['put', 'source'] as const).map((protocol) => ({ name: `${name}-${protocol}`, protocol, codec })),
+    );
     for (const s of servers) {
       const error = await rig.manager.start({ ...s, address: '127.0.0.1', port: liquidsoap.port, password: 'hackme', mount: `/${s.name}` });
       expect(error, JSON.stringify(error)).toBeUndefined();
@@ -41,6 +47,8 @@ describe('Liquidsoap harbor', () => {
     expect(await until(() => servers.every((s) => liquidsoap.decodedBytes(s.name) >= wanted), 20_000, 100), liquidsoap.log.slice(-2000)).toBe(true);
     for (const s of servers) {
       expect(rig.manager.state(s.name)?.state, s.name).toBe('connected');
+      // PUT where asked (no fallback to SOURCE), SOURCE where asked.
+      expect(rig.states.get(s.name)!.find((st) => st.state === 'connected'), s.name).toMatchObject({ protocol: s.protocol });
       const samples = liquidsoap.decoded(s.name);
       const tone = measureTone(samples.subarray(samples.length - 1.5 * LIQUIDSOAP_RATE * 2), LIQUIDSOAP_RATE);
       expect(tone.hz[0], s.name).toBeCloseTo(997, 0);
@@ -89,6 +97,29 @@ describe("Icecast's Shoutcast v1 port", () => {
     const { samples, stderr } = await listen(icecast.url('/sc.mp3'), 1.5);
     expect(samples.length / 2, stderr).toBeGreaterThanOrEqual(RATE * 1.4);
     const tone = measureTone(samples, RATE);
+    expect(tone.hz[0]).toBeCloseTo(997, 0);
+    expect(tone.rmsDb[0]).toBeCloseTo(TONE_DBFS - 3.01, 0);
+  });
+});
+
+describe("Liquidsoap's Shoutcast v1 (icy) harbor", () => {
+  let icy: Liquidsoap;
+  beforeAll(async () => {
+    // A Shoutcast v1 source has no mount: harbor files it under "/" ("No / mountpoint" otherwise).
+    icy = await Liquidsoap.start({ mounts: ['/'], icy: true });
+  });
+  afterAll(async () => {
+    await icy?.remove();
+  });
+
+  it('MP3 through port + 1: Liquidsoap decodes the tone', async () => {
+    const error = await rig.manager.start({ name: 'icy', type: 'shoutcast', address: '127.0.0.1', port: icy.port, password: 'hackme', codec: { codec: 'mp3', bitrateKbps: 128 } });
+    expect(error).toBeUndefined();
+    const wanted = 2 * LIQUIDSOAP_RATE * 2 * 2; // 2 s of s16 stereo
+    expect(await until(() => icy.decodedBytes('/') >= wanted, 20_000, 100), icy.log.slice(-2000)).toBe(true);
+    expect(lastState(rig, 'icy')).toMatchObject({ state: 'connected', protocol: 'shoutcast' });
+    const samples = icy.decoded('/');
+    const tone = measureTone(samples.subarray(samples.length - 1.5 * LIQUIDSOAP_RATE * 2), LIQUIDSOAP_RATE);
     expect(tone.hz[0]).toBeCloseTo(997, 0);
     expect(tone.rmsDb[0]).toBeCloseTo(TONE_DBFS - 3.01, 0);
   });
