@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseCliArgs } from './host/cli-args';
 import { runHeadless } from './host/headless';
-import { runControlClient } from './host/control/client';
+import { runLaunchControl } from './host/control/launch-control';
 import { hasControlFlag } from './host/control/client-args';
+import { defaultDataDir } from './host/data-dir';
 
 const argv = process.argv.slice(2);
 const engineEntry = join(__dirname, 'engine.js');
@@ -41,7 +42,7 @@ function ensureElectronBinary(): string | undefined {
 
 function whyHeadless(): string | undefined {
   const { args } = parseCliArgs(argv, false);
-  if (args.headless || args.quit || args.help || args.version) return undefined;
+  if (args.headless || args.quit || args.stopAll || args.help || args.version) return undefined;
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     return 'no display (DISPLAY/WAYLAND_DISPLAY unset): running headless.';
   }
@@ -49,10 +50,12 @@ function whyHeadless(): string | undefined {
   return 'desktop';
 }
 
-// BUTT's control-mode flags (-s -d -r -t -n -q -u -S ...) make this a one-shot client.
+// BUTT's control-mode flags (-s -d -r -t -n -q -u -S ...) make this a one-shot client:
+// the instance on this data dir first, then the command port.
 const mode = hasControlFlag(argv) ? 'control-client' : whyHeadless();
 if (mode === 'control-client') {
-  void runControlClient(argv).then((code) => process.exit(code));
+  const dataDir = parseCliArgs(argv, false).args.dataDir ?? defaultDataDir();
+  void runLaunchControl(argv, dataDir).then((code) => process.exit(code));
 } else if (mode === 'desktop') {
   const appRoot = join(__dirname, '..', '..');
   const child = spawn(electronBinary()!, [appRoot, ...argv], { stdio: 'inherit' });

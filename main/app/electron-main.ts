@@ -2,7 +2,7 @@
  * Electron entry. Everything here is wiring: the host logic lives in main/host and runs
  * the same under plain Node. This folder is the only one that imports 'electron'.
  */
-import { app, globalShortcut, ipcMain, powerMonitor, utilityProcess } from 'electron';
+import { app, ipcMain, powerMonitor, utilityProcess } from 'electron';
 import { join } from 'node:path';
 import { version } from '../../package.json';
 import { Host } from '../host/host';
@@ -14,6 +14,9 @@ import { utilityEngineLauncher } from './utility-engine';
 import { createMainWindow } from './main-window';
 import { registerIpc, sendToWindow } from './ipc';
 import { safeStorageCipher } from './safe-storage-secrets';
+import { startDesktopShell } from '../desktop/desktop-shell';
+import { desktopHost, hostCommandRunner } from '../desktop/host-binding';
+import { electronNotifier, electronQuitQuestion, electronShortcuts, electronTrayFactory, electronWindowHandle, shortcutRefusalHint } from './desktop-adapter';
 
 const argv = process.argv.slice(app.isPackaged ? 1 : 2);
 
@@ -35,6 +38,20 @@ async function main(): Promise<void> {
     return;
   }
   const { host } = started;
+  const window = createMainWindow();
+  // Set below, once the quit adapter exists (the shell's menu actions quit through it).
+  let requestQuit: (trigger: Parameters<typeof host.quit>[0]) => void = (trigger) => void host.quit(trigger);
+  const shell = startDesktopShell({
+    host: desktopHost(host),
+    run: hostCommandRunner(host),
+    window: electronWindowHandle(window),
+    createTray: electronTrayFactory,
+    shortcuts: electronShortcuts,
+    ...(electronNotifier() ? { notify: electronNotifier()! } : {}),
+    ask: electronQuitQuestion(window),
+    requestQuit: (trigger) => requestQuit(trigger),
+    shortcutRefusalHint: shortcutRefusalHint(),
+  });
 
   const quitAdapter = installQuitAdapter({
     app,
@@ -43,13 +60,23 @@ async function main(): Promise<void> {
     quit: (trigger) => host.quit(trigger),
     forceKillEngine: () => host.engine.kill('SIGKILL'),
     log: (message) => host.log.warn(message),
+    confirm: shell.confirm,
   });
+  requestQuit = (trigger) => quitAdapter.requestQuit(trigger);
   process.on('uncaughtException', (error) => {
     host.log.error('Internal error in the app; shutting down', toAppError(error, 'APP_FATAL', 'Internal error in the app'));
     quitAdapter.requestQuit('fatal-error');
   });
 
-  const window = createMainWindow();
+  window.once('ready-to-show', () => shell.window.readyToShow());
+  window.on('minimize', () => shell.window.minimized());
+  window.on('show', () => shell.window.visibilityChanged());
+  window.on('hide', () => shell.window.visibilityChanged());
+  window.on('restore', () => shell.window.visibilityChanged());
+  // The renderer is only a view: reload it, the engine keeps streaming (window-controller.ts).
+  window.webContents.on('render-process-gone', (_event, details) => shell.window.rendererGone(details));
+  window.on('unresponsive', () => shell.window.unresponsive());
+  window.on('responsive', () => shell.window.responsive());
   window.on('close', (event) => {
     if (quitAdapter.mayExit) return;
     event.preventDefault(); // keep the window up to show the shutdown steps
@@ -58,7 +85,6 @@ async function main(): Promise<void> {
   // Windows logoff: Electron ends the process right after this unless quitting has begun.
   window.on('session-end', () => quitAdapter.requestQuit('session-end'));
 
-  host.addInput({ name: 'global shortcuts', freeze: () => globalShortcut.unregisterAll() });
   host.addSink({
     name: 'main window',
     log: (entry) => sendToWindow(window, 'app:log', entry),
@@ -78,7 +104,13 @@ async function main(): Promise<void> {
         ...(host.previousRunNotice ? { previousRunNotice: host.previousRunNotice } : {}),
       }),
       'app:quit': () => quitAdapter.requestQuit('app-quit'),
-      'operator:command': (command) => host.operator.command(command, 'ipc'),
+      // A quit from the window goes through the quit adapter like Cmd+Q: the on-air
+      // confirmation first, then Electron's own quit sequence.
+      'operator:command': (command) => {
+        if (command.name !== 'quit') return host.operator.command(command, 'ipc');
+        quitAdapter.requestQuit('app-quit');
+        return Promise.resolve({ quitting: true });
+      },
       'operator:snapshot': () => host.operator.snapshot(),
     },
     (message) => host.log.warn(message),

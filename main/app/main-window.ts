@@ -1,7 +1,10 @@
 import { BrowserWindow, shell } from 'electron';
 import { join } from 'node:path';
 
-/** The main window with the secure defaults: isolated, sandboxed, no Node, no navigation. */
+/**
+ * The main window with the secure defaults: isolated, sandboxed, no Node, no navigation.
+ * Created hidden; the window controller shows it (or not: start minimized, in the tray).
+ */
 export function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
     width: 480,
@@ -18,7 +21,6 @@ export function createMainWindow(): BrowserWindow {
       webSecurity: true,
     },
   });
-  window.once('ready-to-show', () => window.show());
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };

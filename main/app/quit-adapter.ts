@@ -5,6 +5,9 @@
  * - POSIX signals: the first quits; a second is acknowledged; a third forces exit after
  *   killing the engine (the operator insists, and the recorder is crash-safe by design).
  * - powerMonitor 'shutdown' and Windows 'session-end' use the fast profile.
+ * - An optional confirmation ("quit while on air?") runs BEFORE the shutdown sequence starts.
+ *   A trigger that needs none (OS shutdown, session end, a signal) arriving while the question
+ *   is up closes the question and quits at once: the OS never waits for a dialog.
  * Electron's own types are checked against these interfaces in electron-types.check.ts.
  */
 import type { ShutdownTrigger } from '../protocol/shutdown-report';
@@ -39,6 +42,15 @@ export interface QuitAdapterDeps {
   /** How long the re-issued quit may take before app.exit() (a window may veto it). */
   exitFallbackMs?: number;
   schedule?(fn: () => void): void;
+  confirm?: QuitConfirm;
+}
+
+/** Asks before quitting (main/desktop/quit-confirmation.ts decides when). */
+export interface QuitConfirm {
+  /** Whether this trigger may need a question at all (cheap, synchronous). */
+  mayAsk(trigger: ShutdownTrigger): boolean;
+  /** True = quit. The signal aborts the question when a quit that cannot wait arrives. */
+  ask(trigger: ShutdownTrigger, signal: AbortSignal): Promise<boolean>;
 }
 
 export interface QuitAdapter {
@@ -51,13 +63,16 @@ export interface QuitAdapter {
 export function installQuitAdapter(deps: QuitAdapterDeps): QuitAdapter {
   const schedule = deps.schedule ?? ((fn: () => void) => setImmediate(fn));
   const log = deps.log ?? (() => undefined);
-  let state: 'idle' | 'shutting-down' | 'may-exit' = 'idle';
+  let state: 'idle' | 'confirming' | 'shutting-down' | 'may-exit' = 'idle';
+  let question: AbortController | undefined;
   let pendingTrigger: ShutdownTrigger | undefined;
   let exitCode = 0;
   let signalsSeen = 0;
 
   const requestQuit = (trigger: ShutdownTrigger): void => {
-    pendingTrigger ??= trigger;
+    // While the question is up, a newer trigger replaces the one being asked about.
+    if (state === 'confirming') pendingTrigger = trigger;
+    else pendingTrigger ??= trigger;
     deps.app.quit();
   };
 
@@ -65,8 +80,44 @@ export function installQuitAdapter(deps: QuitAdapterDeps): QuitAdapter {
     if (state === 'may-exit') return;
     event.preventDefault();
     if (state === 'shutting-down') return;
-    state = 'shutting-down';
     const trigger = pendingTrigger ?? 'app-quit';
+    if (state === 'confirming') {
+      // Asked again while the question is up: only a quit that cannot wait overrides it.
+      if (deps.confirm?.mayAsk(trigger)) return;
+      question?.abort();
+      return start(trigger);
+    }
+    if (deps.confirm?.mayAsk(trigger)) return confirmThenStart(deps.confirm, trigger);
+    start(trigger);
+  });
+
+  function confirmThenStart(confirm: QuitConfirm, trigger: ShutdownTrigger): void {
+    state = 'confirming';
+    const controller = new AbortController();
+    question = controller;
+    const decided = (go: boolean): void => {
+      if (state !== 'confirming' || question !== controller) return; // overridden meanwhile
+      question = undefined;
+      if (go) return start(trigger);
+      state = 'idle';
+      pendingTrigger = undefined;
+      log(`Quit (${trigger}) cancelled by the operator.`);
+    };
+    let asked: Promise<boolean>;
+    try {
+      asked = confirm.ask(trigger, controller.signal);
+    } catch (error) {
+      asked = Promise.reject(error);
+    }
+    // A question that cannot be shown must not keep the app from quitting.
+    void asked.then(decided, (error: unknown) => {
+      log(`The quit confirmation failed (${String(error)}); quitting.`);
+      decided(true);
+    });
+  }
+
+  function start(trigger: ShutdownTrigger): void {
+    state = 'shutting-down';
     let running: Promise<{ clean: boolean }>;
     try {
       running = deps.quit(trigger);
@@ -78,7 +129,7 @@ export function installQuitAdapter(deps: QuitAdapterDeps): QuitAdapter {
       (report) => finish(report.clean ? 0 : 1),
       () => finish(1),
     );
-  });
+  }
 
   function finish(code: number): void {
     state = 'may-exit';
@@ -117,7 +168,7 @@ export function installQuitAdapter(deps: QuitAdapterDeps): QuitAdapter {
       return state === 'may-exit';
     },
     get shuttingDown() {
-      return state !== 'idle';
+      return state === 'shutting-down' || state === 'may-exit';
     },
   };
 }

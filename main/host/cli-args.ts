@@ -12,6 +12,8 @@ export interface CliArgs {
   uiHost?: string;
   /** Hand "quit" to the instance already running on this data dir. */
   quit: boolean;
+  /** Hand "stop all" (streaming, recording, AES67 off; the app stays open) to the running instance. */
+  stopAll: boolean;
   /** BUTT `-A`: command server on all interfaces. */
   controlExposed: boolean;
   /** With -A: addresses or CIDR subnets allowed besides loopback. */
@@ -48,6 +50,7 @@ export const USAGE = `Usage: airtight [options]
   --ui-port <port>      serve the web UI on 127.0.0.1:<port> (headless; needs the event API)
   --ui-host <address>   with --ui-port: listen there instead (EXPOSES the UI and the API to the network)
   --quit                ask the instance running on this data dir to quit
+  --stop-all            ask it to stop streaming, recording and AES67 at once (it stays open)
 Control a running Airtight or BUTT (BUTT's flags): -s [name] -d -r -t -n -q -u <song> -S
   -M/-m/-O/-o <seconds>, with -a <address> -p <port> -U
   -h, --help            this text
@@ -71,6 +74,7 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       'ui-port': { type: 'string' },
       'ui-host': { type: 'string' },
       quit: { type: 'boolean' },
+      'stop-all': { type: 'boolean' },
       'all-interfaces': { type: 'boolean', short: 'A' },
       'control-allow': { type: 'string' },
       udp: { type: 'boolean', short: 'U' },
@@ -83,11 +87,12 @@ export function parseCliArgs(argv: string[], strict = true): { args: CliArgs; un
       version: { type: 'boolean', short: 'v' },
     },
   });
-  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'ui-host', 'quit', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices', 'api-port', 'no-api', 'export-buttrc']);
+  const known = new Set(['headless', 'data-dir', 'config', 'port', 'ui-port', 'ui-host', 'quit', 'stop-all', 'help', 'version', 'all-interfaces', 'control-allow', 'udp', 'no-control', 'list-devices', 'api-port', 'no-api', 'export-buttrc']);
   const unknown = tokens.filter((t) => t.kind === 'option' && !known.has(t.name)).map((t) => (t.kind === 'option' ? t.rawName : ''));
   const args: CliArgs = {
     headless: values.headless === true,
     quit: values.quit === true,
+    stopAll: values['stop-all'] === true,
     controlExposed: values['all-interfaces'] === true,
     controlAllow: typeof values['control-allow'] === 'string' ? values['control-allow'].split(',').map((a) => a.trim()).filter(Boolean) : [],
     controlUdp: values.udp === true,

@@ -16,11 +16,14 @@ import { SettingsStore } from '../settings/settings-store';
 import { OperatorLog, type LogEntry } from '../shared/operator-log';
 import { systemProcessTable, type ProcessTable } from '../shared/process-table';
 import { toAppError } from '../shared/errors';
-import { parseCliArgs, type CliArgs } from './cli-args';
+import type { CliArgs } from './cli-args';
 import { dataPaths, type DataPaths } from './data-dir';
 import { applyEnvDiagnostics } from './engine-diagnostics';
 import { LiveStatus } from './live-status';
-import { startHostControl } from './host-control';
+import { hostControlTarget, startHostControl } from './host-control';
+import type { ControlTarget } from './control/target';
+import { answerSecondLaunch, isInstanceRequest } from './second-launch';
+import { describeStopAll } from './operator/stop-all';
 import type { ControlServer } from './control/server';
 import { HostStreams } from './host-streams';
 import { HostAutomation } from './host-automation';
@@ -102,6 +105,8 @@ export class Host {
   private restarts: number[] = [];
   private quitting: Promise<ShutdownReport> | undefined;
   previousRunNotice: string | undefined;
+  /** Connect, disconnect, record... as the command server runs them (errors go to the log). */
+  readonly controlTarget: ControlTarget = hostControlTarget(this, () => this.streams);
 
   private constructor(
     private readonly options: HostOptions,
@@ -152,7 +157,8 @@ export class Host {
     dataPaths(options.dataDir);
     const claim = await claimInstance(options.dataDir, { argv: options.argv, cwd: process.cwd() });
     if (claim.kind === 'secondary') return { forwarded: claim.reply };
-    if (options.args.quit) {
+    // --quit, --stop-all, -s/-d/-r/-t...: meant for a running instance, never start one.
+    if (options.args.quit || isInstanceRequest(options.argv)) {
       await claim.lock.release();
       return { forwarded: { ok: false, message: `No Airtight instance is running for ${options.dataDir}` } };
     }
@@ -407,11 +413,12 @@ export class Host {
   }
 
   private async onSecondInstance(argv: string[]): Promise<InstanceReply> {
-    const { args } = parseCliArgs(argv, false);
-    if (args.quit) {
-      void this.quit('second-instance');
-      return { ok: true, message: 'Airtight is quitting.' };
-    }
+    const answer = await answerSecondLaunch(argv, {
+      quit: () => void this.quit('second-instance'),
+      stopAll: () => this.stopAll().then(describeStopAll),
+      control: this.controlTarget,
+    });
+    if (answer) return answer;
     this.log.info('Another launch on this data dir was handed over to this instance.');
     return { ok: true, message: `Airtight is already running (pid ${process.pid}).` };
   }

@@ -99,6 +99,14 @@ export async function claimInstance(dataDir: string, request: InstanceRequest): 
   throw new Error(`Could not claim or reach the instance socket ${path}`);
 }
 
+/**
+ * Asks the instance running on this data dir without ever becoming one: undefined when none
+ * answers (a control launch then falls back to the command port).
+ */
+export function askRunningInstance(dataDir: string, request: InstanceRequest): Promise<InstanceReply | undefined> {
+  return tryForward(instanceSocketPath(dataDir), request);
+}
+
 function tryListen(path: string): Promise<Server | undefined> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -70,7 +70,7 @@ export const InterfaceSettingsSchema = z.object({
   theme: z.enum(['system', 'dark', 'light']).default('system'),
   alwaysOnTop: z.boolean().default(false),
   startMinimized: z.boolean().default(false),
-  /** Minimizing (and closing the window) hides it to the tray instead of the taskbar / quitting. */
+  /** Minimizing hides the window to the tray instead of the taskbar (when a tray exists). */
   minimizeToTray: z.boolean().default(false),
   /** A quit asked for by the operator while streaming or recording asks first. */
   confirmQuitWhileOnAir: z.boolean().default(true),

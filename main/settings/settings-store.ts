@@ -13,6 +13,7 @@ export class SettingsStore {
   private dirty = false;
   private protectedFromWrites = false;
   private sessionSource: string | undefined;
+  private readonly listeners: ((settings: Settings) => void)[] = [];
 
   constructor(private readonly path: string) {}
 
@@ -56,6 +57,15 @@ export class SettingsStore {
     return this.current;
   }
 
+  /** After every change (update, a session file): the tray, shortcuts and window re-apply theirs. */
+  onChange(listener: (settings: Settings) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener(this.current);
+  }
+
   /**
    * Settings for this run only (`-c <file>`): used, never written over settings.json, so a
    * one-off BUTT config does not replace the operator's own settings.
@@ -63,11 +73,13 @@ export class SettingsStore {
   useForSession(settings: Settings, source: string): void {
     this.current = SettingsSchema.parse(settings);
     this.sessionSource = source;
+    this.changed();
   }
 
   update(change: (settings: Settings) => Settings): void {
     this.current = SettingsSchema.parse(change(structuredClone(this.current)));
     this.dirty = true;
+    this.changed();
   }
 
   /** Writes pending changes. Returns why nothing was written, if so. */
