@@ -62,7 +62,7 @@ describe('control launches reach the running instance', () => {
 
     const stop = await secondLaunch(dataDir, '--stop-all');
     expect(stop.code).toBe(0);
-    expect(stop.out).toMatch(/Stop all: streaming, recording and AES67 are off/);
+    expect(stop.out).toMatch(/Stop all: streaming stopped, recording stopped, aes67 was off/);
     expect(await icecast.waitForMount('/butt.mp3', false, 5000)).toBe(true);
     const after = (await secondLaunch(dataDir, '-S')).out;
     expect(statusField(after, 'connected')).toBe('0');
