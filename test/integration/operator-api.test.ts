@@ -7,6 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { parse as parseSdp } from 'sdp-transform';
 import { isPresent, startAirtight, tempDataDir, treeOf, waitUntil, type RunningAirtight } from '../helpers/airtight-process';
 import { Icecast } from '../helpers/icecast';
@@ -134,6 +136,44 @@ describe('operator API on a real host', () => {
     expect(parsed.media[0]).toMatchObject({ type: 'audio', port: 5004, protocol: 'RTP/AVP' });
     expect(parsed.media[0]!.rtp[0]).toMatchObject({ payload: 97, codec: 'L24', rate: 48000, encoding: 2 });
     expect(sdp.split('\r\n').slice(0, 4).map((l) => l[0])).toEqual(['v', 'o', 's', 'c']);
+  });
+});
+
+describe('operator API: AES67', () => {
+  it('aes67.start sends RTP, aes67.sdp gives the running SDP, stop.all stops the packets', async () => {
+    await startWithApi();
+    const port = await freePort('udp');
+    const group = '239.69.77.9';
+    const receiver = createSocket({ type: 'udp4', reuseAddr: true });
+    let packets = 0;
+    receiver.on('message', () => packets++);
+    receiver.bind(port);
+    await once(receiver, 'listening');
+    receiver.addMembership(group, '127.0.0.1');
+    try {
+      await ok('settings.update', {
+        sections: {
+          audio: { input: { source: 'tone', sampleRate: 48000 } },
+          aes67: { address: group, port, interface: '127.0.0.1', loopback: true, ptp: false, sap: false },
+        },
+      });
+      const started = await ok<{ running: boolean; sdp: string }>('aes67.start');
+      expect(started.running).toBe(true);
+      expect(parseSdp(started.sdp).connection).toMatchObject({ ip: `${group}/32` });
+      expect(await waitUntil(() => client!.messages.some((m) => m.type === 'event' && m.name === 'aes67.state' && (m.data as { running: boolean }).running), 2000)).toBe(true);
+      expect(await waitUntil(() => packets > 200, 3000)).toBe(true);
+      expect(await ok('aes67.sdp')).toEqual({ sdp: started.sdp, running: true });
+      expect((await ok<{ aes67: { running: boolean } }>('status.get')).aes67.running).toBe(true);
+
+      expect(await ok('stop.all')).toEqual({ streaming: { state: 'was-off' }, recording: { state: 'was-off' }, aes67: { state: 'stopped' } });
+      await new Promise((r) => setTimeout(r, 200));
+      const after = packets;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(packets).toBe(after);
+      expect((await ok<{ aes67: { running: boolean } }>('status.get')).aes67.running).toBe(false);
+    } finally {
+      receiver.close();
+    }
   });
 });
 

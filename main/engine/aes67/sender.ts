@@ -11,7 +11,6 @@
  * before it. (The sender joins no multicast group; PTP memberships belong to the follower.)
  */
 import { Worker } from 'node:worker_threads';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { appError, type AppError } from '../../shared/errors';
 import type { ResourceKind, ResourceStage } from '../../protocol/engine-protocol';
@@ -21,6 +20,11 @@ import { SharedAudioRing } from './audio-ring';
 import { Aes67Input, type InputCounters } from './aes67-input';
 import { PacerStats, type PacerCounters, type LatenessSummary } from './pacer-stats';
 import { SdpSession, saveSdp } from './sdp';
+import { resolveInterfaceAddress } from './interface-address';
+
+// The host (aes67.sdp preview) imports this from its own module: importing sender.ts would put
+// it in a chunk shared with the host bundle, and its __dirname-relative worker path would break.
+export { resolveInterfaceAddress };
 import { SapAnnouncer, type SapCounts } from './sap';
 import { effectiveDscp, type Aes67SenderSettings } from './aes67-settings';
 import { randomIdentity, samplesPerPacket, AES67_RATE, type PacketTimeMs } from './rtp';
@@ -96,24 +100,6 @@ interface Step {
 }
 
 const DEFAULT_BUFFER_MS = 40;
-
-/** The IPv4 address of an interface given by name or address; '' = first non-internal IPv4. */
-export function resolveInterfaceAddress(iface: string): { address: string } | { error: AppError } {
-  const all = networkInterfaces();
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(iface)) {
-    const owned = Object.values(all).some((list) => list?.some((a) => a.family === 'IPv4' && a.address === iface));
-    return owned ? { address: iface } : { error: appError('AES67_IFACE_MISSING', `No network interface has the address ${iface}`) };
-  }
-  const candidates = iface === '' ? Object.values(all).flat() : (all[iface] ?? []);
-  const found = candidates.find((a) => a !== undefined && a.family === 'IPv4' && (iface !== '' || !a.internal));
-  if (found) return { address: found.address };
-  return {
-    error: appError(
-      'AES67_IFACE_MISSING',
-      iface === '' ? 'No network interface with an IPv4 address for AES67' : `Network interface ${iface} has no IPv4 address`,
-    ),
-  };
-}
 
 function defaultWorker(job: SenderJob): Worker {
   if (__filename.endsWith('.ts')) {

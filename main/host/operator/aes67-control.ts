@@ -5,7 +5,7 @@
  */
 import { Aes67SenderSettingsSchema, type Aes67SenderSettings } from '../../engine/aes67/aes67-settings';
 import { buildSdp } from '../../engine/aes67/sdp';
-import { resolveInterfaceAddress } from '../../engine/aes67/sender';
+import { resolveInterfaceAddress } from '../../engine/aes67/interface-address';
 import type { PacketTimeMs } from '../../engine/aes67/rtp';
 import type { EngineSupervisor } from '../../engine-host/engine-supervisor';
 import type { EngineEventData } from '../../protocol/engine-protocol';
