@@ -10,7 +10,11 @@ import { join } from 'node:path';
 export type DscpResult = { set: true; dscp: number } | { set: false; reason: string };
 
 export interface NativePacerOptions {
-  /** Uint8Array views over the shared buffers (the addon keeps references while it runs). */
+  /**
+   * Uint8Array views over the shared buffers (the addon keeps references while it runs):
+   * ring = the SharedAudioRing (main/engine/aes67/audio-ring.ts) the engine thread writes,
+   * clock = the media clock mapping (media-clock.ts), stats = PacerStats (pacer-stats.ts).
+   */
   ring: Uint8Array;
   clock: Uint8Array;
   stats: Uint8Array;
@@ -27,7 +31,10 @@ export interface NativePacerOptions {
   /** Absolute sample index (48 kHz, PTP epoch) of packet 0's first sample. */
   firstSample: number;
   framesPerPacket: number;
-  payloadBytes: number;
+  /** 3 = L24, 2 = L16. */
+  bytesPerSample: number;
+  /** Ring fill (frames) to reach before audio plays, again after every underrun. */
+  primeFrames: number;
   maxCatchUpPackets: number;
   /** Try SCHED_FIFO for the thread. */
   realtime: boolean;

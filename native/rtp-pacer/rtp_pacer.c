@@ -1,9 +1,16 @@
 /*
  * The AES67 RTP pacing thread (Linux). One pthread per sender: it sleeps with
- * clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) to each packet's deadline and sends the
- * packet with send() on its own connected UDP socket. JavaScript (the sender worker) writes
- * payloads ahead of time into a single-producer/single-consumer ring in shared memory; this
- * thread only waits, adds the RTP header and sends.
+ * clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) to each packet's deadline, takes the
+ * packet's frames from the shared audio ring (main/engine/aes67/audio-ring.ts, written by the
+ * engine thread: the same single-producer/single-consumer ring the JavaScript pacer reads),
+ * encodes them (L24/L16 big-endian, exactly as rtp.ts does), and sends the packet with send()
+ * on its own connected UDP socket. An empty ring sends silence with continuous timestamps.
+ *
+ * Why the thread reads the audio ring itself instead of a ring of packets prepared by a
+ * JavaScript worker: measured on this shared 2-core machine under load, such a producer
+ * thread (normal priority, with a garbage collector) was held off the CPU for more than
+ * 20 ms at a time, so the real-time thread had nothing to send; the audio ring already holds
+ * the engine's 40 ms buffer, and encoding one packet costs about a microsecond.
  *
  * Why CLOCK_MONOTONIC: the media clock is published as a mapping from the process's
  * monotonic clock (process.hrtime.bigint() = libuv's clock_gettime(CLOCK_MONOTONIC)) to PTP
@@ -36,14 +43,13 @@
 /* Layouts shared with TypeScript (keep in step): */
 /* media-clock.ts: Int32 [0] seqlock; Int64 @8 localAnchorNs, @16 ptpAnchorNs; Float64 @24 rate ppb. */
 /* pacer-stats.ts: Float64 counters @0 (12), Int32 histogram @96 (LATENESS_BINS + 1), 10 us bins. */
-enum { C_SENT, C_LATE1MS, C_RESYNCS, C_UNDERRUNS, C_SILENT, C_MAXLATE, C_SENDERR, C_SKIPPED, C_CATCHUP, C_RING_EMPTY };
+enum { C_SENT, C_LATE1MS, C_RESYNCS, C_UNDERRUNS, C_SILENT, C_MAXLATE, C_SENDERR, C_SKIPPED, C_CATCHUP };
 #define STATS_COUNTERS 12
 #define LATENESS_BIN_NS 10000
 #define LATENESS_BINS 5000
-/* packet-ring.ts: Int32 [0] write count, [1] read count, [2] capacity, [3] slot bytes,
- * [4] payload bytes; slots from byte 64: Int32 flags (1 = silence), payload from byte 8. */
-#define RING_HEADER_BYTES 64
-#define SLOT_SILENT 1
+/* audio-ring.ts: Int32 [0] write position, [1] read position (frames, modulo 2 x capacity),
+ * [2] channels, [3] capacity (frames); Float32 interleaved frames from byte 16. */
+#define RING_HEADER_BYTES 16
 
 #define RATE 48000
 #define MAX_SLEEP_NS 2000000LL /* a stop is seen within 2 ms even if a deadline is far away */
@@ -65,8 +71,11 @@ typedef struct {
   uint32_t ssrc;
   int payload_type;
   int frames;
-  int payload_bytes;
   int max_catch_up;
+  int bytes_per_sample; /* 3 = L24, 2 = L16 */
+  int channels;
+  int64_t prime_frames;
+  int playing;
   int want_realtime;
   int rt_priority;
 
@@ -138,36 +147,67 @@ static int sleep_until(pacer_t *p, int64_t deadline) {
   }
 }
 
-/* Sends packet k (sequence `seq`): the next ring slot, or silence when the producer is behind. */
+static int64_t ring_fill(const pacer_t *p, int32_t *hdr) {
+  int64_t span = 2 * (int64_t)hdr[3];
+  int64_t w = __atomic_load_n(&hdr[0], __ATOMIC_ACQUIRE), r = __atomic_load_n(&hdr[1], __ATOMIC_RELAXED);
+  (void)p;
+  return (w - r + span) % span;
+}
+
+/* Drops up to `frames` frames from the read side (a resync skips the audio it did not send). */
+static void ring_discard(pacer_t *p, int64_t frames) {
+  int32_t *hdr = (int32_t *)p->ring;
+  int64_t fill = ring_fill(p, hdr), n = frames < fill ? frames : fill;
+  int64_t span = 2 * (int64_t)hdr[3];
+  int32_t r = __atomic_load_n(&hdr[1], __ATOMIC_RELAXED);
+  __atomic_store_n(&hdr[1], (int32_t)((r + n) % span), __ATOMIC_RELEASE);
+}
+
+/* Math.round(x * (full + 1)) clipped to [-full - 1, full], as rtp.ts toInt(). */
+static int32_t to_int(float x, int32_t full) {
+  double v = floor((double)x * (full + 1.0) + 0.5);
+  if (v > full) return full;
+  if (v < -full - 1.0) return -full - 1;
+  return (int32_t)v;
+}
+
+/* The payload of the next packet: audio when playing (prime fill reached), else silence. 1 = silent. */
+static int fill_payload(pacer_t *p, uint8_t *out) {
+  int32_t *hdr = (int32_t *)p->ring;
+  int64_t fill = ring_fill(p, hdr);
+  if (p->playing && fill < p->frames) {
+    p->playing = 0;
+    ((double *)p->stats)[C_UNDERRUNS] += 1;
+  }
+  if (!p->playing && fill >= p->prime_frames && fill >= p->frames) p->playing = 1;
+  size_t bytes = (size_t)p->frames * p->channels * p->bytes_per_sample;
+  if (!p->playing) {
+    memset(out, 0, bytes);
+    return 1;
+  }
+  int64_t capacity = hdr[3];
+  const float *data = (const float *)(p->ring + RING_HEADER_BYTES);
+  int32_t r = __atomic_load_n(&hdr[1], __ATOMIC_RELAXED);
+  int32_t full = p->bytes_per_sample == 3 ? 8388607 : 32767;
+  uint8_t *o = out;
+  for (int f = 0; f < p->frames; f++) {
+    const float *frame = data + ((r + f) % capacity) * p->channels;
+    for (int c = 0; c < p->channels; c++) {
+      int32_t v = to_int(frame[c], full);
+      if (p->bytes_per_sample == 3) *o++ = (uint8_t)(v >> 16);
+      *o++ = (uint8_t)(v >> 8);
+      *o++ = (uint8_t)v;
+    }
+  }
+  __atomic_store_n(&hdr[1], (int32_t)((r + p->frames) % (2 * capacity)), __ATOMIC_RELEASE); /* frames free for the writer */
+  return 0;
+}
+
+/* Sends packet k with sequence `seq`, due at `due` (local monotonic ns). */
 static void send_packet(pacer_t *p, int64_t k, uint16_t seq, int64_t due, int catch_up) {
   uint8_t packet[MAX_PACKET];
-  int32_t *hdr = (int32_t *)p->ring;
-  uint32_t r = (uint32_t)__atomic_load_n(&hdr[1], __ATOMIC_RELAXED);
-  uint32_t w = (uint32_t)__atomic_load_n(&hdr[0], __ATOMIC_ACQUIRE);
-  /* An empty ring means the producer thread was held up (CPU contention), not that audio ran
-   * out (the producer writes silence for that itself). Like the JavaScript pacer in the same
-   * situation, the packet is then late rather than replaced: wait for it in 100 us steps up to
-   * the catch-up bound, and only then send silence (timestamps stay continuous either way). */
-  int64_t give_up = due + (int64_t)p->max_catch_up * p->frames * 1000000000LL / RATE;
-  while (w == r && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) && mono_ns() < give_up) {
-    struct timespec step = { 0, 100000 };
-    nanosleep(&step, NULL);
-    w = (uint32_t)__atomic_load_n(&hdr[0], __ATOMIC_ACQUIRE);
-  }
-  uint32_t capacity = (uint32_t)hdr[2], slot_bytes = (uint32_t)hdr[3];
-  int silent = 1;
-  if (w != r) {
-    const uint8_t *slot = p->ring + RING_HEADER_BYTES + (size_t)(r % capacity) * slot_bytes;
-    int32_t flags;
-    memcpy(&flags, slot, 4);
-    silent = (flags & SLOT_SILENT) != 0;
-    if (silent) memset(packet + 12, 0, p->payload_bytes);
-    else memcpy(packet + 12, slot + 8, p->payload_bytes);
-    __atomic_store_n(&hdr[1], (int32_t)(r + 1), __ATOMIC_RELEASE); /* slot free for the producer */
-  } else {
-    memset(packet + 12, 0, p->payload_bytes);
-    ((double *)p->stats)[C_RING_EMPTY] += 1;
-  }
+  int silent = fill_payload(p, packet + 12);
+  int payload_bytes = p->frames * p->channels * p->bytes_per_sample;
   uint32_t ts = p->first_timestamp + (uint32_t)(k * p->frames);
   packet[0] = 0x80;
   packet[1] = (uint8_t)((k == 0 ? 0x80 : 0) | p->payload_type);
@@ -176,7 +216,7 @@ static void send_packet(pacer_t *p, int64_t k, uint16_t seq, int64_t due, int ca
   packet[4] = ts >> 24; packet[5] = ts >> 16; packet[6] = ts >> 8; packet[7] = ts;
   packet[8] = p->ssrc >> 24; packet[9] = p->ssrc >> 16; packet[10] = p->ssrc >> 8; packet[11] = p->ssrc;
   int64_t now = mono_ns(); /* lateness is measured at the send call, against the absolute deadline */
-  if (send(p->fd, packet, 12 + p->payload_bytes, MSG_DONTWAIT) < 0) ((double *)p->stats)[C_SENDERR] += 1;
+  if (send(p->fd, packet, 12 + payload_bytes, MSG_DONTWAIT) < 0) ((double *)p->stats)[C_SENDERR] += 1;
   record_send(p, now > due ? now - due : 0, silent, catch_up);
 }
 
@@ -206,7 +246,6 @@ static void *pacer_main(void *arg) {
   int64_t k = 0;
   uint16_t seq = p->first_sequence;
   double *c = (double *)p->stats;
-  int32_t *hdr = (int32_t *)p->ring;
   while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
     int64_t due = due_local(p, k);
     if (sleep_until(p, due)) break;
@@ -215,10 +254,7 @@ static void *pacer_main(void *arg) {
       /* Too far behind to catch up: skip to the packet due now and drop the audio it carried. */
       int64_t skip = late / packet_ns;
       k += skip;
-      uint32_t w = (uint32_t)__atomic_load_n(&hdr[0], __ATOMIC_ACQUIRE);
-      uint32_t r = (uint32_t)__atomic_load_n(&hdr[1], __ATOMIC_RELAXED);
-      uint32_t drop = (uint64_t)(w - r) < (uint64_t)skip ? w - r : (uint32_t)skip;
-      __atomic_store_n(&hdr[1], (int32_t)(r + drop), __ATOMIC_RELEASE);
+      ring_discard(p, skip * p->frames);
       c[C_RESYNCS] += 1;
       c[C_SKIPPED] += (double)skip;
       due = due_local(p, k);
@@ -324,9 +360,10 @@ static void env_cleanup(void *arg) {
 }
 
 /*
- * start({ ring, clock, stats: Uint8Array over the shared buffers; group, port, ttl, interfaceAddress,
- *         loopback, dscp, payloadType, ssrc, firstSequence, firstTimestamp, firstSample, framesPerPacket,
- *         payloadBytes, maxCatchUpPackets, realtime, realtimePriority })
+ * start({ ring (audio), clock, stats: Uint8Array over the shared buffers; group, port, ttl,
+ *         interfaceAddress, loopback, dscp, payloadType, ssrc, firstSequence, firstTimestamp,
+ *         firstSample, framesPerPacket, bytesPerSample, primeFrames, maxCatchUpPackets, realtime,
+ *         realtimePriority })
  * -> { pacer, tid, dscp: { set, dscp } | { set: false, reason }, realtime: { granted, reason } } | { error }
  */
 static napi_value start(napi_env env, napi_callback_info info) {
@@ -355,14 +392,17 @@ static napi_value start(napi_env env, napi_callback_info info) {
   p->ssrc = (uint32_t)get_int(env, o, "ssrc", 0);
   p->payload_type = (int)get_int(env, o, "payloadType", 97) & 0x7f;
   p->frames = (int)get_int(env, o, "framesPerPacket", 48);
-  p->payload_bytes = (int)get_int(env, o, "payloadBytes", 0);
+  p->bytes_per_sample = (int)get_int(env, o, "bytesPerSample", 3);
+  p->prime_frames = get_int(env, o, "primeFrames", 0);
   p->max_catch_up = (int)get_int(env, o, "maxCatchUpPackets", 20);
   p->want_realtime = (int)get_int(env, o, "realtime", 1);
   p->rt_priority = (int)get_int(env, o, "realtimePriority", 20);
   if (!err[0]) {
     int32_t *hdr = (int32_t *)p->ring;
-    if (p->frames <= 0 || p->payload_bytes <= 0 || 12 + p->payload_bytes > MAX_PACKET || hdr[2] <= 0 || hdr[4] != p->payload_bytes ||
-        RING_HEADER_BYTES + (size_t)hdr[2] * (size_t)hdr[3] > p->ring_len)
+    p->channels = hdr[2];
+    if (p->frames <= 0 || p->channels < 1 || p->channels > 8 || (p->bytes_per_sample != 2 && p->bytes_per_sample != 3) ||
+        12 + p->frames * p->channels * p->bytes_per_sample > MAX_PACKET || hdr[3] < p->frames ||
+        RING_HEADER_BYTES + (size_t)hdr[2] * (size_t)hdr[3] * 4 > p->ring_len)
       snprintf(err, sizeof err, "packet size or ring layout out of range");
   }
 

@@ -1,27 +1,29 @@
 /**
- * The native AES67 pacing thread (native/rtp-pacer) and the payload ring that feeds it.
- * The ring is tested on its own (wrap-around of the slot index and of the 32-bit counts,
- * full, empty); the thread is started through the addon and its packets are received on a
- * real UDP socket on loopback and parsed: a ring that runs dry must give silence with
- * continuous sequence and timestamps. Stop must join a sleeping thread within its deadline
- * and leave no thread and no descriptor behind. Where the addon is not built, the native
- * cases are skipped with the reason (the JavaScript pacer covers the sender then).
+ * The native AES67 pacing thread (native/rtp-pacer), started through the addon; its packets
+ * are received on a real UDP socket on loopback and parsed. It reads the same shared audio
+ * ring as the JavaScript pacer and must encode it byte for byte as rtp.ts does, across ring
+ * wrap-around, with clipping; an empty ring gives silence with continuous sequence and
+ * timestamps and one counted underrun. Stop must join a sleeping thread within its deadline
+ * and leave no thread and no descriptor behind. Where the addon is not built, these cases are
+ * skipped with the reason (the sender then runs the JavaScript pacer).
  */
 import { describe, it, expect } from 'vitest';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { PacketRing } from '../../main/engine/aes67/packet-ring';
+import { SharedAudioRing } from '../../main/engine/aes67/audio-ring';
 import { PacerStats } from '../../main/engine/aes67/pacer-stats';
-import { ClockMappingWriter, createClockMapping, FreeRunClock, TAI_UTC_OFFSET_S } from '../../main/engine/aes67/media-clock';
-import { parseRtpHeader } from '../../main/engine/aes67/rtp';
+import { ClockMappingWriter, createClockMapping, TAI_UTC_OFFSET_S } from '../../main/engine/aes67/media-clock';
+import { parseRtpHeader, RtpPacketWriter, type RtpEncoding } from '../../main/engine/aes67/rtp';
 import { loadRtpPacer, type NativePacerOptions } from '../../native/rtp-pacer';
+import { seededRandom } from '../helpers/seeded-random';
 
 const loaded = loadRtpPacer();
 const skipNative = 'reason' in loaded ? loaded.reason : '';
 if (skipNative) console.log(`native pacer tests skipped: ${skipNative}`);
 
-const PAYLOAD = 48 * 2 * 3; // 1 ms, stereo, L24
+const N = 48;
+const CHANNELS = 2;
 
 function fds(): Map<string, string> {
   const out = new Map<string, string>();
@@ -35,7 +37,19 @@ function fds(): Map<string, string> {
   return out;
 }
 
-function options(ring: PacketRing, clock: SharedArrayBuffer, stats: PacerStats, port: number): NativePacerOptions {
+/**
+ * A media clock that runs at a tenth of the local clock (rate -900 000 000 ppb), so packets go
+ * out every 10 ms: the test's feeder keeps up even on a loaded machine, and the C side is seen
+ * to apply the mapping's rate term.
+ */
+function slowClock(): { mapping: SharedArrayBuffer; firstSample: number } {
+  const mapping = createClockMapping();
+  const ptpAnchorNs = BigInt(TAI_UTC_OFFSET_S + 1_000_000) * 1_000_000_000n;
+  new ClockMappingWriter(mapping).write({ localAnchorNs: process.hrtime.bigint(), ptpAnchorNs, ratePpb: -900_000_000 });
+  return { mapping, firstSample: Number((ptpAnchorNs * 48_000n) / 1_000_000_000n) };
+}
+
+function options(ring: SharedAudioRing, clock: SharedArrayBuffer, stats: PacerStats, port: number, encoding: RtpEncoding): NativePacerOptions {
   return {
     ring: new Uint8Array(ring.buffer),
     clock: new Uint8Array(clock),
@@ -48,101 +62,67 @@ function options(ring: PacketRing, clock: SharedArrayBuffer, stats: PacerStats, 
     dscp: 34,
     payloadType: 97,
     ssrc: 0x01020304,
-    firstSequence: 65530, // wraps within the test
-    firstTimestamp: 4294967296 - 48 * 10, // wraps too
+    firstSequence: 65500, // wraps within the test
+    firstTimestamp: 4294967296 - N * 10, // wraps too
     firstSample: 0,
-    framesPerPacket: 48,
-    payloadBytes: PAYLOAD,
+    framesPerPacket: N,
+    bytesPerSample: encoding === 'L24' ? 3 : 2,
+    primeFrames: 96,
     maxCatchUpPackets: 20,
     realtime: true,
     realtimePriority: 20,
   };
 }
 
-describe('payload ring', () => {
-  it('keeps payloads in order across slot and 32-bit count wrap-around, refuses when full, answers null when empty', () => {
-    const ring = PacketRing.create(8, 5);
-    // Start the counts just below 2^32 so they wrap during the test.
-    const header = new Int32Array(ring.buffer, 0, 2);
-    header[0] = -3;
-    header[1] = -3;
-    expect(ring.take()).toBeNull();
-    let written = 0;
-    let read = 0;
-    for (let round = 0; round < 50; round++) {
-      const batch = 1 + (round % 8);
-      for (let i = 0; i < batch; i++) {
-        const slot = ring.nextSlot()!;
-        slot.fill(written & 0xff);
-        ring.publish(written % 3 === 0);
-        written++;
-      }
-      if (round % 8 === 7) {
-        // fill to the brim: the ninth slot is refused
-        while (ring.fill() < 8) {
-          ring.nextSlot()!.fill(written & 0xff);
-          ring.publish(written % 3 === 0);
-          written++;
-        }
-        expect(ring.nextSlot()).toBeNull();
-      }
-      let got;
-      while ((got = ring.take())) {
-        expect([...got.payload]).toEqual(new Array(5).fill(read & 0xff));
-        expect(got.silent).toBe(read % 3 === 0);
-        read++;
-      }
-      expect(ring.fill()).toBe(0);
-    }
-    expect(read).toBe(written);
-    expect(written).toBeGreaterThan(200);
-    expect(() => PacketRing.create(6, 5)).toThrow(/power of two/);
-  });
-});
-
-describe('native pacing thread', () => {
-  it('sends the ring in order, then silence with continuous sequence and timestamps when the ring runs dry', async (ctx) => {
+describe.each(['L24', 'L16'] as const)('native pacing thread, %s', (encoding) => {
+  it('sends the audio ring encoded byte for byte as rtp.ts, across wrap-around, then silence with continuous sequence and timestamps', async (ctx) => {
     if (skipNative || 'reason' in loaded) return ctx.skip(skipNative);
     const receiver = createSocket('udp4');
     const packets: Buffer[] = [];
     receiver.on('message', (m) => packets.push(m));
     receiver.bind(0, '127.0.0.1');
     await once(receiver, 'listening');
-    const ring = PacketRing.create(64, PAYLOAD);
-    for (let i = 0; i < 40; i++) {
-      ring.nextSlot()!.fill(i + 1); // never 0: silence is told apart
-      ring.publish(i === 5); // one producer-side silent packet
-    }
-    const stats = PacerStats.create();
-    const clock = new FreeRunClock();
-    const firstSample = Number((clock.nowNs() * 48_000n) / 1_000_000_000n);
-    const started = loaded.addon.start({ ...options(ring, clock.mapping, stats, receiver.address().port), firstSample });
-    if ('error' in started) throw new Error(started.error);
-    expect(started.dscp).toEqual({ set: true, dscp: 34 });
-    expect(readdirSync('/proc/self/task')).toContain(String(started.tid));
-    for (let i = 0; i < 100 && packets.length < 120; i++) await new Promise((r) => setTimeout(r, 20));
-    const stopped = loaded.addon.stop(started.pacer, 1000);
-    receiver.close();
-    expect(stopped.joined).toBe(true);
-    expect(packets.length).toBeGreaterThanOrEqual(120);
 
+    // 100 packets of seeded noise beyond full scale (clipping) through a 512-frame ring: 4 wraps of its positions.
+    const random = seededRandom(encoding === 'L24' ? 24 : 16);
+    const audio = Float32Array.from({ length: 100 * N * CHANNELS }, () => (random() * 2 - 1) * 1.2);
+    const ring = SharedAudioRing.create(CHANNELS, 512);
+    let fed = ring.write(audio) * CHANNELS;
+    const stats = PacerStats.create();
+    const clock = slowClock();
+    const started = loaded.addon.start({ ...options(ring, clock.mapping, stats, receiver.address().port, encoding), firstSample: clock.firstSample });
+    if ('error' in started) throw new Error(started.error);
+    try {
+      expect(started.dscp).toEqual({ set: true, dscp: 34 });
+      expect(readdirSync('/proc/self/task')).toContain(String(started.tid));
+      for (let i = 0; i < 600 && packets.length < 130; i++) {
+        if (fed < audio.length) fed += ring.write(audio.subarray(fed)) * CHANNELS;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      expect(loaded.addon.stop(started.pacer, 1000).joined).toBe(true);
+      receiver.close();
+    }
+    expect(packets.length).toBeGreaterThanOrEqual(130);
+
+    const writer = new RtpPacketWriter({ payloadType: 97, ssrc: 0x01020304, firstSequence: 65500 }, encoding, CHANNELS, N);
     packets.forEach((p, i) => {
-      const h = parseRtpHeader(p);
-      expect(p.length).toBe(12 + PAYLOAD);
-      expect(h).toMatchObject({ payloadType: 97, ssrc: 0x01020304, marker: i === 0 });
-      expect(h.sequence).toBe((65530 + i) % 65536);
-      expect(h.timestamp).toBe((4294967296 - 480 + i * 48) % 4294967296);
-      const body = p.subarray(12);
-      const expected = i < 40 && i !== 5 ? i + 1 : 0;
-      expect(body.every((b) => b === expected), `payload of packet ${i}`).toBe(true);
+      const timestamp = (4294967296 - N * 10 + i * N) % 4294967296;
+      const samples = i < 100 ? audio.subarray(i * N * CHANNELS, (i + 1) * N * CHANNELS) : null;
+      const expected = writer.write(i, timestamp, samples);
+      expect(parseRtpHeader(p)).toEqual({ marker: i === 0, payloadType: 97, sequence: (65500 + i) % 65536, timestamp, ssrc: 0x01020304 });
+      expect(p.equals(expected), `packet ${i} differs from rtp.ts`).toBe(true);
     });
     const counters = stats.snapshot();
     expect(counters.packetsSent).toBeGreaterThanOrEqual(packets.length);
-    expect(counters.ringEmptyPackets).toBe(counters.packetsSent - 40);
-    expect(counters.silentPackets).toBe(counters.packetsSent - 39);
+    expect(counters.underruns).toBe(1);
+    expect(counters.silentPackets).toBe(counters.packetsSent - 100);
+    expect(counters.sendErrors).toBe(0);
     expect(stats.lateness().count).toBe(counters.packetsSent);
   });
+});
 
+describe('native pacing thread: stop and clock', () => {
   it('stop joins a thread sleeping towards a far deadline within the deadline, and leaves no thread or descriptor', async (ctx) => {
     if (skipNative || 'reason' in loaded) return ctx.skip(skipNative);
     const tasksBefore = new Set(readdirSync('/proc/self/task'));
@@ -150,9 +130,8 @@ describe('native pacing thread', () => {
     // A clock whose first deadline is 60 s away: the thread is asleep when stop comes.
     const mapping = createClockMapping();
     new ClockMappingWriter(mapping).write({ localAnchorNs: process.hrtime.bigint() + 60_000_000_000n, ptpAnchorNs: BigInt(TAI_UTC_OFFSET_S) * 1_000_000_000n, ratePpb: 0 });
-    const firstSample = TAI_UTC_OFFSET_S * 48_000;
     const stats = PacerStats.create();
-    const started = loaded.addon.start({ ...options(PacketRing.create(4, PAYLOAD), mapping, stats, 9), firstSample });
+    const started = loaded.addon.start({ ...options(SharedAudioRing.create(CHANNELS, 256), mapping, stats, 9, 'L24'), firstSample: TAI_UTC_OFFSET_S * 48_000 });
     if ('error' in started) throw new Error(started.error);
     const tid = String(started.tid);
     expect(readdirSync('/proc/self/task')).toContain(tid);
@@ -164,8 +143,9 @@ describe('native pacing thread', () => {
     expect(stopped.joined).toBe(true);
     expect(stopped.ms).toBeLessThan(1000);
     expect(readdirSync('/proc/self/task')).not.toContain(tid);
-    expect([...readdirSync('/proc/self/task')].filter((t) => !tasksBefore.has(t))).toEqual([]);
-    expect(fds().has(socketFds[0]![0]) && fds().get(socketFds[0]![0]) === socketFds[0]![1]).toBe(false);
+    expect(readdirSync('/proc/self/task').filter((t) => !tasksBefore.has(t))).toEqual([]);
+    const [fd, target] = socketFds[0]!;
+    expect(fds().get(fd) === target).toBe(false);
     // A second stop is harmless.
     expect(loaded.addon.stop(started.pacer, 10).joined).toBe(true);
   });
@@ -176,5 +156,6 @@ describe('native pacing thread', () => {
     const b = process.hrtime.bigint();
     const c = loaded.addon.monotonicNs();
     expect(a <= b && b <= c).toBe(true);
+    expect(Number(c - a)).toBeLessThan(1e9);
   });
 });

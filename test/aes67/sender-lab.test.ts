@@ -88,7 +88,7 @@ function collect(child: ChildProcess): () => string {
 
 const nativeAddon = loadRtpPacer();
 const PACERS = [
-  { kind: 'native' as const, unavailable: 'reason' in nativeAddon ? nativeAddon.reason : '', joinedLabel: 'AES67 pacer thread joined (native pacing thread and its producer worker)' },
+  { kind: 'native' as const, unavailable: 'reason' in nativeAddon ? nativeAddon.reason : '', joinedLabel: 'AES67 pacer thread joined (native pacing thread and its owner worker)' },
   { kind: 'javascript' as const, unavailable: '', joinedLabel: 'AES67 pacer thread joined (JavaScript pacer worker)' },
 ];
 
@@ -251,8 +251,8 @@ describe.each(PACERS)('AES67 sender in a network-namespace lab, $kind pacer', ({
     expect((started.pacer as { kind: string }).kind).toBe(kind);
     const steps = stopped.steps as { step: string; ok: boolean }[];
     expect(steps.map((s) => `${s.step}:${s.ok}`)).toEqual(['announcer-timer:true', 'rtp-sender:true', 'sap-deletion:true', 'pacer-thread:true']);
-    const status = stopped.status as { pacer: { resyncs: number; underruns: number; sendErrors: number; ringEmptyPackets: number }; dscp: { set: boolean } };
-    expect(status.pacer).toMatchObject({ resyncs: 0, underruns: 0, sendErrors: 0, ringEmptyPackets: 0 });
+    const status = stopped.status as { pacer: { resyncs: number; underruns: number; sendErrors: number }; dscp: { set: boolean } };
+    expect(status.pacer).toMatchObject({ resyncs: 0, underruns: 0, sendErrors: 0 });
     expect(status.dscp.set).toBe(true);
     expect(stopped.udpSockets).toEqual([]);
     expect(restarted.error).toBeUndefined();

@@ -18,7 +18,6 @@ const enum C {
   sendErrors,
   skippedPackets,
   catchUpPackets,
-  ringEmptyPackets, // written by native/rtp-pacer/rtp_pacer.c (same layout)
 }
 
 export interface PacerCounters {
@@ -36,8 +35,6 @@ export interface PacerCounters {
   skippedPackets: number;
   /** Packets sent back to back because they were already due (bounded catch-up). */
   catchUpPackets: number;
-  /** Native pacer only: packets sent as silence because the JavaScript producer was behind. */
-  ringEmptyPackets: number;
 }
 
 export interface LatenessSummary {
@@ -100,7 +97,6 @@ export class PacerStats {
       sendErrors: c[C.sendErrors]!,
       skippedPackets: c[C.skippedPackets]!,
       catchUpPackets: c[C.catchUpPackets]!,
-      ringEmptyPackets: c[C.ringEmptyPackets]!,
     };
   }
 

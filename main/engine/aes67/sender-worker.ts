@@ -1,7 +1,8 @@
 /**
- * The sender worker. Two pacers, chosen at start (see docs in native/rtp-pacer/README.md):
- *  - native: this thread only produces payloads ahead of time into a PacketRing; the native
- *    thread (native/rtp-pacer) sleeps with clock_nanosleep to each deadline and sends.
+ * The sender worker. Two pacers, chosen at start (see native/README.md):
+ *  - native: this thread starts the native pacing thread (native/rtp-pacer), which sleeps with
+ *    clock_nanosleep to each deadline, reads the shared audio ring, encodes and sends; this
+ *    thread then only waits for the stop flag and joins it.
  *  - javascript (fallback, below): this thread paces and sends itself.
  *
  * The JavaScript pacer: sends one RTP packet per packet time on absolute deadlines of the media
@@ -17,9 +18,8 @@ import { readlinkSync } from 'node:fs';
 import { ClockMappingReader } from './media-clock';
 import { SharedAudioRing } from './audio-ring';
 import { PacerStats } from './pacer-stats';
-import { RtpPacketWriter, AES67_RATE, type RtpEncoding } from './rtp';
+import { RtpPacketWriter, AES67_RATE, bytesPerSample, type RtpEncoding } from './rtp';
 import { createDscpUdpSocket, type DscpStatus } from './dscp-socket';
-import { PacketRing } from './packet-ring';
 import { loadRtpPacer } from '../../../native/rtp-pacer';
 
 export type PacerKind = 'native' | 'javascript';
@@ -61,8 +61,6 @@ export interface SenderJob {
   pacer: PacerChoice;
   /** Native pacer: try SCHED_FIFO at this priority (0 = do not try). */
   realtimePriority: number;
-  /** Native pacer: how far ahead (ms) the payloads are produced. */
-  leadMs: number;
 }
 
 export type SenderWorkerEvent =
@@ -127,6 +125,7 @@ interface AudioSource {
   next(): Float32Array | null;
 }
 
+/** The JavaScript pacer's audio: the same rule as rtp_pacer.c fill_payload(). */
 function audioSource(job: SenderJob, ring: SharedAudioRing, stats: PacerStats): AudioSource {
   const frames = new Float32Array(job.framesPerPacket * job.channels);
   let playing = false;
@@ -143,35 +142,16 @@ function audioSource(job: SenderJob, ring: SharedAudioRing, stats: PacerStats): 
 }
 
 /**
- * Native pacer: the addon's thread waits and sends; this thread keeps `leadMs` of payloads in
- * the packet ring, waking every 2 ms (or at once on stop). An empty ring is the native side's
- * job: it sends silence with continuous timestamps and counts it.
+ * Native pacer: the addon's thread does everything between the audio ring and the socket.
+ * This thread checks the stop flag every 50 ms (a stop's notify wakes it at once), then joins.
  */
 function startNative(job: SenderJob, clock: ClockMappingReader): { started: true } | { reason: string } {
   const loaded = loadRtpPacer();
   if ('reason' in loaded) return loaded;
-  const N = job.framesPerPacket;
-  const writer = new RtpPacketWriter({ payloadType: job.payloadType, ssrc: job.ssrc, firstSequence: job.firstSequence }, job.encoding, job.channels, N);
-  const payloadBytes = writer.packetBytes - 12;
-  const packetMs = (N * 1000) / AES67_RATE;
-  const leadPackets = Math.max(4, Math.ceil(job.leadMs / packetMs));
-  const packets = PacketRing.create(2 ** Math.ceil(Math.log2(leadPackets * 2)), payloadBytes);
-  const stats = new PacerStats(job.stats);
-  const source = audioSource(job, new SharedAudioRing(job.ring), stats);
-  const produce = (): void => {
-    while (packets.fill() < leadPackets) {
-      const slot = packets.nextSlot();
-      if (!slot) break;
-      const samples = source.next();
-      if (samples) writer.writePayload(slot, samples);
-      packets.publish(samples === null);
-    }
-  };
-  produce(); // the first packets are ready before the thread's first deadline
   const firstSample = firstSampleNow(clock);
   const firstTimestamp = (firstSample + job.mediaClockOffset) % 4294967296;
   const started = loaded.addon.start({
-    ring: new Uint8Array(packets.buffer),
+    ring: new Uint8Array(job.ring),
     clock: new Uint8Array(job.clock),
     stats: new Uint8Array(job.stats),
     group: job.group,
@@ -185,8 +165,9 @@ function startNative(job: SenderJob, clock: ClockMappingReader): { started: true
     firstSequence: job.firstSequence,
     firstTimestamp,
     firstSample,
-    framesPerPacket: N,
-    payloadBytes,
+    framesPerPacket: job.framesPerPacket,
+    bytesPerSample: bytesPerSample(job.encoding),
+    primeFrames: job.primeFrames,
     maxCatchUpPackets: job.maxCatchUpPackets,
     realtime: job.realtimePriority > 0,
     realtimePriority: job.realtimePriority,
@@ -203,11 +184,10 @@ function startNative(job: SenderJob, clock: ClockMappingReader): { started: true
     firstTimestamp,
     firstSample,
   });
-  const tick = (): void => {
+  const waitForStop = (): void => {
     if (Atomics.load(control, STOP_FLAG) !== 1) {
-      produce();
-      Atomics.wait(control, STOP_FLAG, 0, 2);
-      setImmediate(tick);
+      Atomics.wait(control, STOP_FLAG, 0, 50);
+      setImmediate(waitForStop); // through the event loop, so the 'stop' message is seen too
       return;
     }
     const { joined, ms } = loaded.addon.stop(started.pacer, 1000);
@@ -218,7 +198,7 @@ function startNative(job: SenderJob, clock: ClockMappingReader): { started: true
   parentPort!.on('message', (message: { type?: string }) => {
     if (message?.type === 'stop') Atomics.store(control, STOP_FLAG, 1);
   });
-  setImmediate(tick);
+  setImmediate(waitForStop);
   return { started: true };
 }
 

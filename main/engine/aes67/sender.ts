@@ -46,9 +46,9 @@ export interface Aes67SenderOptions {
    * Pacer choice and tuning. kind: 'auto' (default; native when the addon loads, else
    * JavaScript), or forced; the environment variable AIRTIGHT_AES67_PACER=native|javascript|auto
    * applies when kind is not given. realtimePriority: SCHED_FIFO priority the native thread
-   * asks for (default 20, 0 = none). leadMs: native pacer, payloads produced this far ahead.
+   * asks for (default 20, 0 = none).
    */
-  pacer?: { kind?: PacerChoice; spinUs?: number; maxCatchUpPackets?: number; realtimePriority?: number; leadMs?: number };
+  pacer?: { kind?: PacerChoice; spinUs?: number; maxCatchUpPackets?: number; realtimePriority?: number };
   /** Worker entry; default: aes67-sender-worker.js beside the engine bundle, or the TS source under tsx. */
   workerEntry?: string;
 }
@@ -74,7 +74,7 @@ export interface Aes67Status {
   pacerInUse: PacerInUse;
   /** OS thread id of the pacer (Linux), for CPU accounting. */
   pacerTid: number | null;
-  /** OS thread id of the sender worker (with the native pacer: the payload producer). */
+  /** OS thread id of the sender worker (with the native pacer: the thread that owns and joins it). */
   workerTid: number | null;
 }
 
@@ -193,7 +193,6 @@ export class Aes67Sender {
       spinUs: options.pacer?.spinUs ?? 100, // measured best trade-off here: see bench/aes67-pacing.ts
       pacer: pacerChoice(options.pacer?.kind),
       realtimePriority: options.pacer?.realtimePriority ?? 20,
-      leadMs: options.pacer?.leadMs ?? 20,
     };
 
     let worker: Worker;
@@ -357,7 +356,7 @@ export class Aes67Sender {
         meta: {
           kind: 'worker-thread',
           stage: 'workers',
-          label: native ? 'AES67 pacer thread joined (native pacing thread and its producer worker)' : 'AES67 pacer thread joined (JavaScript pacer worker)',
+          label: native ? 'AES67 pacer thread joined (native pacing thread and its owner worker)' : 'AES67 pacer thread joined (JavaScript pacer worker)',
         },
         run: async (signal) => {
           const onAbort = (): void => void this.worker.terminate();
