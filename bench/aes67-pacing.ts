@@ -8,8 +8,10 @@
  *
  * Lateness is recorded by the pacer itself at the send call against the packet's absolute
  * deadline (pacer-stats). Cross-check: tshark captures the stream on lo and the same
- * lateness is computed from the kernel's capture timestamps (the free-running clock is
- * CLOCK_REALTIME + 37 s, so each deadline converts back to wall time).
+ * lateness is computed from the kernel's capture timestamps (CLOCK_REALTIME): each packet's
+ * deadline on the monotonic clock (from the media clock mapping, as the pacers compute it)
+ * plus the realtime - monotonic offset read through the addon (or, without it, from
+ * performance.timeOrigin, good to about a millisecond).
  * CPU: utime+stime of the pacing thread from /proc/self/task/<tid>/stat; with the native
  * pacer also of the worker that produces the payloads ("sender CPU" = both).
  * Goal (issue 5): p99 <= 0.5 ms idle, <= 1 ms loaded, at <= 10 % of one core.
@@ -19,7 +21,8 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir, loadavg } from 'node:os';
 import { Aes67Sender } from '../main/engine/aes67/sender';
-import { FreeRunClock, TAI_UTC_OFFSET_S } from '../main/engine/aes67/media-clock';
+import { FreeRunClock, ClockMappingReader } from '../main/engine/aes67/media-clock';
+import { loadRtpPacer } from '../native/rtp-pacer';
 import { Aes67SenderSettingsSchema } from '../main/engine/aes67/aes67-settings';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
@@ -37,8 +40,22 @@ function threadCpuS(tid: number): number {
 }
 
 function realtimeNowNs(): bigint {
+  const addon = loadRtpPacer();
+  if ('addon' in addon) return addon.addon.realtimeNs();
   const ms = performance.timeOrigin + performance.now();
   return BigInt(Math.floor(ms)) * 1_000_000n + BigInt(Math.round((ms % 1) * 1e6));
+}
+
+/** CLOCK_REALTIME - CLOCK_MONOTONIC, ns (the closest of a few adjacent reads). */
+function wallMinusMonotonic(): bigint {
+  let best: { span: bigint; offset: bigint } | null = null;
+  for (let i = 0; i < 20; i++) {
+    const a = process.hrtime.bigint();
+    const wall = realtimeNowNs();
+    const b = process.hrtime.bigint();
+    if (!best || b - a < best.span) best = { span: b - a, offset: wall - (a + b) / 2n };
+  }
+  return best!.offset;
 }
 
 interface ModeResult {
@@ -93,7 +110,15 @@ async function stopCapture(child: ChildProcess): Promise<void> {
 }
 
 /** Lateness from capture timestamps: wall time of each packet minus its deadline in wall time. */
-function captureLateness(file: string, port: number, origin: { firstTimestamp: number; firstSample: number }, from: bigint, to: bigint): ModeResult['capture'] {
+function captureLateness(
+  file: string,
+  port: number,
+  origin: { firstTimestamp: number; firstSample: number },
+  mapping: SharedArrayBuffer,
+  wallOffset: bigint,
+  from: bigint,
+  to: bigint,
+): ModeResult['capture'] {
   let out: string;
   try {
     out = execFileSync('tshark', ['-r', file, '-d', `udp.port==${port},rtp`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'rtp.timestamp'], {
@@ -106,6 +131,7 @@ function captureLateness(file: string, port: number, origin: { firstTimestamp: n
   }
   const N = 48;
   const late: number[] = [];
+  const clock = new ClockMappingReader(mapping);
   for (const line of out.split('\n')) {
     const [epoch, ts] = line.split('\t');
     if (!epoch || !ts) continue;
@@ -114,7 +140,7 @@ function captureLateness(file: string, port: number, origin: { firstTimestamp: n
     if (at < from || at > to) continue;
     const k = ((Number(ts) - origin.firstTimestamp + 2 ** 32) % 2 ** 32) / N;
     const dueSample = BigInt(origin.firstSample + (k + 1) * N);
-    const dueWall = (dueSample * 1_000_000_000n) / 48_000n - BigInt(TAI_UTC_OFFSET_S) * 1_000_000_000n;
+    const dueWall = clock.localAt((dueSample * 1_000_000_000n) / 48_000n) + wallOffset;
     late.push(Number(at - dueWall) / 1e6);
   }
   late.sort((a, b) => a - b);
@@ -127,9 +153,10 @@ async function measure(variant: Variant, mode: 'idle' | 'loaded', seconds: numbe
   const pcap = join(dir, `${variant}-${mode}.pcapng`);
   const capture = await startCapture(port, pcap);
   const v = VARIANTS[variant];
+  const mediaClock = new FreeRunClock();
   const sender = await Aes67Sender.start({
     settings,
-    clock: new FreeRunClock(),
+    clock: mediaClock,
     inputRate: 48_000,
     bufferMs: 100,
     pacer: { kind: v.kind, realtimePriority: v.realtimePriority },
@@ -160,6 +187,7 @@ async function measure(variant: Variant, mode: 'idle' | 'loaded', seconds: numbe
   const cpu = (): number[] => [pacerTid ? threadCpuS(pacerTid) : NaN, workerTid && workerTid !== pacerTid ? threadCpuS(workerTid) : 0];
   const cpu0 = cpu();
   const wallFrom = realtimeNowNs();
+  const wallOffset = wallMinusMonotonic();
   const start = performance.now();
   const end = start + seconds * 1000;
   if (mode === 'loaded') {
@@ -184,7 +212,7 @@ async function measure(variant: Variant, mode: 'idle' | 'loaded', seconds: numbe
   if (typeof capture === 'string') captured = { error: capture };
   else {
     await stopCapture(capture);
-    captured = captureLateness(pcap, port, sender.origin, wallFrom, wallTo);
+    captured = captureLateness(pcap, port, sender.origin, mediaClock.mapping, wallOffset, wallFrom, wallTo);
   }
   const pct = (s: number): number => Math.round((s / elapsed) * 1000) / 10;
   return {

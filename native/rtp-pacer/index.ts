@@ -54,6 +54,8 @@ export interface RtpPacerAddon {
   stop(pacer: NativePacerHandle, deadlineMs: number): { joined: boolean; ms: number };
   /** CLOCK_MONOTONIC in ns: the clock the deadlines are computed on. */
   monotonicNs(): bigint;
+  /** CLOCK_REALTIME in ns (benchmarks: deadlines to packet capture timestamps). */
+  realtimeNs(): bigint;
 }
 
 export const ADDON_FILE = 'rtp_pacer.node';
