@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     confirm: shell.confirm,
   });
   requestQuit = (trigger) => quitAdapter.requestQuit(trigger);
+  // Remote quits (event API, command server, second launch) take Electron's quit path too.
+  host.useQuitRequester((trigger) => quitAdapter.requestQuit(trigger));
   process.on('uncaughtException', (error) => {
     host.log.error('Internal error in the app; shutting down', toAppError(error, 'APP_FATAL', 'Internal error in the app'));
     quitAdapter.requestQuit('fatal-error');

@@ -40,7 +40,7 @@ export function hostControlTarget(host: Host, streams: () => StreamControl | und
     stopRecording: () => host.engine.request('recorder.stop', {}).then(() => undefined, report('Stop recording')),
     splitRecording: () => host.engine.request('recorder.split', {}).then(() => undefined, report('Split recording')),
     quit: () => {
-      void host.quit('control-port');
+      host.requestQuit('control-port');
     },
     setSong: (title) => {
       host.status.update({ song: title });

@@ -104,6 +104,7 @@ export class Host {
   private engineState: EngineState = { state: 'starting' };
   private restarts: number[] = [];
   private quitting: Promise<ShutdownReport> | undefined;
+  private quitRequester: ((trigger: ShutdownTrigger) => void) | undefined;
   previousRunNotice: string | undefined;
   /** Connect, disconnect, record... as the command server runs them (errors go to the log). */
   readonly controlTarget: ControlTarget = hostControlTarget(this, () => this.streams);
@@ -135,7 +136,7 @@ export class Host {
       streams: () => this.streams,
       automation: () => this.automation,
       engineState: () => this.engineState,
-      quit: (trigger) => void this.quit(trigger),
+      quit: (trigger) => this.requestQuit(trigger),
       addSink: (sink) => this.addSink(sink),
     });
     this.joinShutdown(table);
@@ -186,6 +187,21 @@ export class Host {
 
   async engineStatus(): Promise<EngineStatus> {
     return this.engine.request('engine.status', {});
+  }
+
+  /**
+   * A quit asked for from outside this process's own front end (event API, command server,
+   * a second launch). Headless that is quit(); the desktop app routes it through Electron's
+   * quit adapter (useQuitRequester), so the app exits after the shutdown instead of staying
+   * up with no engine.
+   */
+  requestQuit(trigger: ShutdownTrigger): void {
+    if (this.quitRequester) this.quitRequester(trigger);
+    else void this.quit(trigger);
+  }
+
+  useQuitRequester(requester: (trigger: ShutdownTrigger) => void): void {
+    this.quitRequester = requester;
   }
 
   /** Every way of quitting ends here. Idempotent: later calls get the first one's report. */
@@ -414,7 +430,7 @@ export class Host {
 
   private async onSecondInstance(argv: string[]): Promise<InstanceReply> {
     const answer = await answerSecondLaunch(argv, {
-      quit: () => void this.quit('second-instance'),
+      quit: () => this.requestQuit('second-instance'),
       stopAll: () => this.stopAll().then(describeStopAll),
       control: this.controlTarget,
     });
