@@ -24,6 +24,12 @@ function nodeGyp() {
   return candidates.find((p) => p && existsSync(p));
 }
 
+/** Node's own headers (node_api.h): npm's nodedir, else the installation running this script. Never downloaded. */
+function nodeDir() {
+  const candidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')];
+  return candidates.find((dir) => dir && existsSync(join(dir, 'include', 'node', 'node_api.h')));
+}
+
 function warn(message) {
   console.warn(`build-native: ${message}; the AES67 sender will use the JavaScript pacer.`);
 }
@@ -32,9 +38,11 @@ if (process.platform !== 'linux') {
   warn(`the native pacer is built on Linux only (this is ${process.platform})`);
 } else {
   const gyp = nodeGyp();
+  const headers = nodeDir();
   if (!gyp) warn('node-gyp not found');
+  else if (!headers) warn("Node's headers (include/node/node_api.h) not found");
   else {
-    const result = spawnSync(process.execPath, [gyp, 'rebuild', '--loglevel=warn'], { cwd: dir, stdio: 'inherit' });
+    const result = spawnSync(process.execPath, [gyp, 'rebuild', '--loglevel=warn', `--nodedir=${headers}`], { cwd: dir, stdio: 'inherit' });
     if (result.status !== 0 || !existsSync(built)) warn(`node-gyp failed (exit ${result.status})`);
     else {
       mkdirSync(join(root, 'out', 'main'), { recursive: true });
