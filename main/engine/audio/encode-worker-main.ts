@@ -9,7 +9,7 @@ import type { EncodedChunk, Encoder } from './encoder';
 import { createEncoder, encoderInputFormat } from './encoders/create-encoder';
 import type { EncoderSettings } from './encoders/encoder-settings';
 import { createResampler, type Resampler } from './dsp/resampler';
-import type { LaneReply } from './worker-lane';
+import { laneWorkerEnd, type LaneReply } from './worker-lane';
 import { toAppError, type AppError } from '../../shared/errors';
 
 export interface EncodeJob {
@@ -28,7 +28,7 @@ export type EncodeWorkerEvent =
 type Incoming = { type: 'audio'; samples: Float32Array; frames: number } | { type: 'command'; command: EncodeWorkerCommand } | { type: 'stop' };
 
 const port = parentPort!;
-const job = workerData as EncodeJob;
+const { job, acknowledge } = laneWorkerEnd<EncodeJob>(workerData);
 const post = (reply: LaneReply<EncodeWorkerEvent>, transfer: ArrayBuffer[] = []): void => port.postMessage(reply, transfer);
 
 function sendChunks(chunks: EncodedChunk[]): void {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       } catch (error) {
         post({ type: 'event', event: { type: 'failed', error: toAppError(error, 'ENCODER_FAILED', `The ${job.settings.codec} stream encoder failed`) } });
       }
-      post({ type: 'ack', frames: message.frames });
+      acknowledge(message.frames);
     } else if (message.type === 'command') {
       // Encoders without in-band metadata (MP3, AAC) get titles through the server's admin API only.
       try {
@@ -79,7 +79,7 @@ function fail(error: AppError): void {
   post({ type: 'event', event: { type: 'failed', error } });
   port.on('message', (message: Incoming) => {
     if (message.type === 'stop') port.close();
-    else if (message.type === 'audio') post({ type: 'ack', frames: message.frames });
+    else if (message.type === 'audio') acknowledge(message.frames);
   });
 }
 

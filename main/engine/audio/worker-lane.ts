@@ -3,6 +3,9 @@
  * stall the audio: blocks are posted without waiting, the worker acknowledges what it has
  * processed, and when more than `maxInFlightFrames` are outstanding the new block is dropped
  * and counted instead of queued. The lane is joined on stop, for the resource registry.
+ *
+ * The worker acknowledges through a counter in shared memory, not a message: a reply per batch
+ * would wake the audio thread once more per batch for nothing but bookkeeping.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -13,8 +16,22 @@ export interface LaneStats {
   inFlightFrames: number;
 }
 
-/** Messages a lane worker sends back. `ack` is required after each processed block. */
-export type LaneReply<E> = { type: 'ack'; frames: number } | { type: 'event'; event: E };
+/** Messages a lane worker sends back. */
+export type LaneReply<E> = { type: 'event'; event: E };
+
+/** What a lane's worker gets as its workerData. */
+interface LaneWorkerData {
+  job: unknown;
+  /** One BigInt64: frames the worker has processed (or dropped after a failure). */
+  processed: SharedArrayBuffer;
+}
+
+/** The worker's end of a lane: its job, and `acknowledge`, required after each processed block. */
+export function laneWorkerEnd<Job>(workerData: unknown): { job: Job; acknowledge(frames: number): void } {
+  const data = workerData as LaneWorkerData;
+  const processed = new BigInt64Array(data.processed);
+  return { job: data.job as Job, acknowledge: (frames) => void Atomics.add(processed, 0, BigInt(frames)) };
+}
 
 export class WorkerLane<Command, Event> {
   private readonly worker: Worker;
@@ -22,7 +39,8 @@ export class WorkerLane<Command, Event> {
   private batch: Float32Array | undefined;
   private batchFrames = 0;
   private batchSamples = 0;
-  private readonly stats: LaneStats = { postedFrames: 0, droppedFrames: 0, droppedBlocks: 0, inFlightFrames: 0 };
+  private readonly stats: Omit<LaneStats, 'inFlightFrames'> = { postedFrames: 0, droppedFrames: 0, droppedBlocks: 0 };
+  private readonly processed = new BigInt64Array(new SharedArrayBuffer(8));
   private exited = false;
   private readonly exitPromise: Promise<number>;
 
@@ -35,11 +53,9 @@ export class WorkerLane<Command, Event> {
     /** Frames gathered before a post (0: post every block). */
     private readonly postEveryFrames = 0,
   ) {
-    this.worker = new Worker(entry, { workerData });
-    this.worker.on('message', (reply: LaneReply<Event>) => {
-      if (reply.type === 'ack') this.stats.inFlightFrames = Math.max(0, this.stats.inFlightFrames - reply.frames);
-      else onEvent(reply.event);
-    });
+    const data: LaneWorkerData = { job: workerData, processed: this.processed.buffer as SharedArrayBuffer };
+    this.worker = new Worker(entry, { workerData: data });
+    this.worker.on('message', (reply: LaneReply<Event>) => onEvent(reply.event));
     this.worker.on('error', onError);
     this.exitPromise = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
@@ -55,7 +71,7 @@ export class WorkerLane<Command, Event> {
    */
   postAudio(samples: Float32Array, frames: number): boolean {
     if (this.exited) return false;
-    if (this.stats.inFlightFrames + this.batchFrames + frames > this.maxInFlightFrames) {
+    if (this.inFlightFrames() + this.batchFrames + frames > this.maxInFlightFrames) {
       this.stats.droppedFrames += frames;
       this.stats.droppedBlocks += 1;
       return false;
@@ -85,8 +101,12 @@ export class WorkerLane<Command, Event> {
     this.batchFrames = 0;
   }
 
+  /** Frames posted that the worker has not acknowledged yet. */
+  private inFlightFrames(): number {
+    return Math.max(0, this.stats.postedFrames - Number(Atomics.load(this.processed, 0)));
+  }
+
   private send(samples: Float32Array, frames: number): void {
-    this.stats.inFlightFrames += frames;
     this.stats.postedFrames += frames;
     this.worker.postMessage({ type: 'audio', samples, frames }, [samples.buffer as ArrayBuffer]);
   }
@@ -99,7 +119,7 @@ export class WorkerLane<Command, Event> {
   }
 
   snapshot(): LaneStats {
-    return { ...this.stats };
+    return { ...this.stats, inFlightFrames: this.inFlightFrames() };
   }
 
   get threadId(): number {

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioFormat } from '../audio/audio-format';
 import { createResampler, type Resampler } from '../audio/dsp/resampler';
-import type { LaneReply } from '../audio/worker-lane';
+import { laneWorkerEnd, type LaneReply } from '../audio/worker-lane';
 import type { RecordSettings } from '../../settings/audio-settings-schema';
 import { toAppError } from '../../shared/errors';
 import { Recorder, type RecorderEvent } from './recorder';
@@ -31,7 +31,7 @@ export type RecordWorkerCommand = { type: 'split' };
 type Incoming = { type: 'audio'; samples: Float32Array; frames: number } | { type: 'command'; command: RecordWorkerCommand } | { type: 'stop' };
 
 const port = parentPort!;
-const job = workerData as RecordJob;
+const { job, acknowledge } = laneWorkerEnd<RecordJob>(workerData);
 const post = (reply: LaneReply<RecordWorkerEvent>): void => port.postMessage(reply);
 
 async function main(): Promise<void> {
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   port.on('message', (message: Incoming) => {
     if (message.type === 'audio') {
       recorder.write(resampler ? resampler.process(message.samples) : message.samples);
-      post({ type: 'ack', frames: message.frames });
+      acknowledge(message.frames);
     } else if (message.type === 'command') {
       if (message.command.type === 'split') recorder.splitNow();
     } else {
@@ -83,7 +83,7 @@ function fail(error: ReturnType<typeof toAppError>): void {
   // Accept the stop that will follow, then leave.
   port.on('message', (message: Incoming) => {
     if (message.type === 'stop') port.close();
-    else if (message.type === 'audio') post({ type: 'ack', frames: message.frames });
+    else if (message.type === 'audio') acknowledge(message.frames);
   });
 }
 
