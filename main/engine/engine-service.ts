@@ -177,7 +177,7 @@ export class EngineService {
       return { submitted: true as const };
     },
     'stream.stats': () => ({ servers: Object.fromEntries(Object.entries(this.streams.stats()).map(([name, stats]) => [name, { ...stats }])) }),
-    'aes67.start': ({ settings }) => this.aes67.start(settings),
+    'aes67.start': ({ settings, sessionFile }) => this.aes67.start(settings, sessionFile),
     'aes67.stop': async () => {
       await this.aes67.stop();
       return { stopped: true as const };

@@ -16,6 +16,8 @@ export interface DataPaths {
   enginePid: string;
   runState: string;
   shutdownReports: string;
+  /** AES67 SDP session id and version, kept across restarts. */
+  aes67SdpSession: string;
 }
 
 export function dataPaths(dir: string): DataPaths {
@@ -27,5 +29,6 @@ export function dataPaths(dir: string): DataPaths {
     enginePid: join(dir, 'engine.pid'),
     runState: join(dir, 'run-state.json'),
     shutdownReports: join(dir, 'shutdown-reports.jsonl'),
+    aes67SdpSession: join(dir, 'aes67-sdp-session.json'),
   };
 }

@@ -138,6 +138,7 @@ export class Host {
       engineState: () => this.engineState,
       quit: (trigger) => this.requestQuit(trigger),
       addSink: (sink) => this.addSink(sink),
+      aes67SessionFile: this.paths.aes67SdpSession,
     });
     this.joinShutdown(table);
   }

@@ -239,7 +239,8 @@ export const engineRequests = {
     result: z.object({ servers: z.record(z.string(), SenderStatsSchema) }),
   },
   'aes67.start': {
-    params: z.object({ settings: Aes67SenderSettingsSchema }),
+    /** sessionFile: where the SDP session id and version persist across restarts (the host's data dir). */
+    params: z.object({ settings: Aes67SenderSettingsSchema, sessionFile: z.string().optional() }),
     result: z.object({ sdp: z.string() }),
   },
   'aes67.stop': {

@@ -7,6 +7,10 @@ import { SharedAudioRing } from '../../main/engine/aes67/audio-ring';
 import { RateSteer } from '../../main/engine/aes67/rate-steer';
 import { ClockMappingReader, ClockMappingWriter, createClockMapping, FreeRunClock } from '../../main/engine/aes67/media-clock';
 import { AdaptiveResampler } from '../../main/engine/audio/dsp/adaptive-resampler';
+import { readSdpRecord, writeSdpRecord } from '../../main/engine/aes67/sdp-session-file';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('RTP packets', () => {
   it('writes L24 big-endian interleaved with marker on the first packet only', () => {
@@ -93,7 +97,8 @@ describe('SDP', () => {
   });
 
   it('keeps the session id and bumps the version on every change, never on a no-op', () => {
-    const session = new SdpSession(description, '42');
+    const versions: number[] = [];
+    const session = new SdpSession(description, { sessionId: '42', version: 1, sdp: buildSdp(description, '42', 1) }, (r) => versions.push(r.version));
     expect(session.version).toBe(1);
     expect(session.update({ grandmasterId: '00-1D-C1-FF-FE-12-34-56' })).toBe(false); // same after upper-casing
     expect(session.version).toBe(1);
@@ -102,6 +107,36 @@ describe('SDP', () => {
     expect(session.version).toBe(3);
     expect(session.sdp).toMatch(/^v=0\r\no=- 42 3 IN IP4 /);
     expect(session.sdp).toContain('00-1D-C1-FF-FE-AB-CD-EF:0');
+    expect(versions).toEqual([1, 2, 3]); // every version sent was handed out to be persisted
+  });
+
+  it("continues a previous run's session: same id, same version when the SDP is unchanged, +1 when it changed meanwhile", () => {
+    const fresh = new SdpSession(description);
+    expect(fresh.version).toBe(1);
+    expect(fresh.sessionId).toMatch(/^\d+$/);
+    const previous = { sessionId: fresh.sessionId, version: 7, sdp: buildSdp(description, fresh.sessionId, 7) };
+    const same = new SdpSession(description, previous);
+    expect([same.sessionId, same.version]).toEqual([fresh.sessionId, 7]);
+    const changed = new SdpSession({ ...description, ttl: 16 }, previous);
+    expect([changed.sessionId, changed.version]).toEqual([fresh.sessionId, 8]);
+    expect(changed.sdp).toMatch(new RegExp(`^v=0\r\no=- ${fresh.sessionId} 8 IN IP4 `));
+  });
+
+  it('keeps the session in a file: written whole, read back, a damaged file an error value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdp-session-'));
+    try {
+      const path = join(dir, 'aes67-sdp-session.json');
+      expect(readSdpRecord(path)).toBeNull();
+      const record = { sessionId: '1234', version: 3, sdp: buildSdp(description, '1234', 3) };
+      expect(writeSdpRecord(path, record)).toBeNull();
+      expect(readSdpRecord(path)).toEqual(record);
+      expect(readdirSync(dir)).toEqual(['aes67-sdp-session.json']); // no temporary file left
+      writeFileSync(path, '{"sessionId":');
+      expect(readSdpRecord(path)).toEqual({ error: expect.objectContaining({ code: 'AES67_SDP_SESSION_UNREADABLE' }) });
+      expect(writeSdpRecord(join(dir, 'missing', 'x.json'), record)).toMatchObject({ code: 'AES67_SDP_SESSION_UNWRITABLE' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -8,7 +8,8 @@ import type { AppError } from '../../shared/errors';
 import { appError } from '../../shared/errors';
 import type { ResourceHandle, ResourceRegistry } from '../resource-registry';
 import type { AudioService } from '../audio/audio-service';
-import { Aes67Sender, describePacer } from './sender';
+import { Aes67Sender, describePacer, type Aes67SenderOptions } from './sender';
+import { readSdpRecord, writeSdpRecord } from './sdp-session-file';
 import type { Aes67SenderSettings } from './aes67-settings';
 import { AirtightMediaClock } from './ptp/media-clock';
 
@@ -34,7 +35,8 @@ export class Aes67Service {
     private readonly events: Aes67Events,
   ) {}
 
-  async start(settings: Aes67SenderSettings): Promise<{ sdp: string }> {
+  /** `sessionFile`: where the SDP session id and version persist (the host passes one in its data dir). */
+  async start(settings: Aes67SenderSettings, sessionFile?: string): Promise<{ sdp: string }> {
     if (this.running) throw appError('AES67_RUNNING', 'The AES67 output is already running; stop it first.');
     const format = this.audio.format;
     if (!format) throw appError('AUDIO_NOT_CONFIGURED', 'The audio input is not configured yet.');
@@ -44,7 +46,7 @@ export class Aes67Service {
     const clock = await AirtightMediaClock.start({ mode: settings.ptp ? 'ptp' : 'free-run', ...(settings.interface ? { iface: settings.interface } : {}) });
     const clockWarning = clock.warning();
     if (clockWarning) this.events.log('warn', clockWarning.message, clockWarning);
-    const started = await Aes67Sender.start({ settings, clock, inputRate: format.sampleRate });
+    const started = await Aes67Sender.start({ settings, clock, inputRate: format.sampleRate, sdpSession: this.sdpSession(sessionFile) });
     if ('error' in started) {
       await clock.stop();
       throw started.error;
@@ -68,6 +70,22 @@ export class Aes67Service {
       this.events.log('warn', pacerLine, appError('AES67_PACER_FALLBACK', pacerLine, pacer.reason));
     } else this.events.log('info', pacerLine);
     return { sdp: sender.sdp };
+  }
+
+  /** The previous run's session from the file, and a writer for every new version (failures logged once). */
+  private sdpSession(path: string | undefined): Aes67SenderOptions['sdpSession'] {
+    if (path === undefined) return undefined;
+    const read = readSdpRecord(path);
+    if (read !== null && 'error' in read) this.events.log('warn', read.error.message, read.error);
+    let warned = false;
+    return {
+      ...(read !== null && !('error' in read) ? { previous: read } : {}),
+      onVersion: (record) => {
+        const error = writeSdpRecord(path, record);
+        if (error && !warned) this.events.log('warn', error.message, error);
+        warned ||= error !== null;
+      },
+    };
   }
 
   async stop(): Promise<void> {

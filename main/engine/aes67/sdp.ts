@@ -1,7 +1,7 @@
 /**
  * The SDP of our AES67 stream, in the field order Dante and PipeWire use (see
- * ../shared/reference/aes67.md). The session id is stable for the life of a stream; the
- * version goes up by one whenever the text changes (Dante Controller refuses routes when the
+ * ../shared/reference/aes67.md). The session id is stable for the life of a stream (across
+ * restarts too, see sdp-session-file.ts); the version goes up by one whenever the text changes (Dante Controller refuses routes when the
  * SDP changed under the same version).
  */
 import { randomBytes } from 'node:crypto';
@@ -64,19 +64,39 @@ export function buildSdp(d: SdpDescription, sessionId: string, version: number):
   return lines.join('\r\n') + '\r\n';
 }
 
-/** A stream's SDP over its lifetime: same session id, version +1 on every change. */
+/** What an earlier run of this stream announced last (see sdp-session-file.ts). */
+export interface PreviousSdp {
+  sessionId: string;
+  version: number;
+  sdp: string;
+}
+
+/**
+ * A stream's SDP over its lifetime, across restarts when given the previous run's record:
+ * same session id, version +1 on every change (also a change made while we were not running).
+ */
 export class SdpSession {
   readonly sessionId: string;
   private versionNumber: number;
   private text: string;
   private current: SdpDescription;
 
-  constructor(description: SdpDescription, sessionId?: string) {
+  constructor(
+    description: SdpDescription,
+    previous?: PreviousSdp,
+    /** Called with every version sent, the first one included (to persist it). */
+    private readonly onVersion: (record: PreviousSdp) => void = () => undefined,
+  ) {
     // NTP-style numeric id; random so two senders on one host never collide.
-    this.sessionId = sessionId ?? String(randomBytes(4).readUInt32BE(0) + 1);
-    this.versionNumber = 1;
+    this.sessionId = previous?.sessionId ?? String(randomBytes(4).readUInt32BE(0) + 1);
     this.current = { ...description };
+    this.versionNumber = previous?.version ?? 1;
     this.text = buildSdp(this.current, this.sessionId, this.versionNumber);
+    if (previous && this.text !== previous.sdp) {
+      this.versionNumber += 1;
+      this.text = buildSdp(this.current, this.sessionId, this.versionNumber);
+    }
+    this.onVersion(this.record());
   }
 
   get sdp(): string {
@@ -98,7 +118,12 @@ export class SdpSession {
     this.current = next;
     this.versionNumber += 1;
     this.text = buildSdp(next, this.sessionId, this.versionNumber);
+    this.onVersion(this.record());
     return true;
+  }
+
+  private record(): PreviousSdp {
+    return { sessionId: this.sessionId, version: this.versionNumber, sdp: this.text };
   }
 }
 

@@ -19,7 +19,7 @@ import type { MediaClock, ClockState } from './media-clock';
 import { SharedAudioRing } from './audio-ring';
 import { Aes67Input, type InputCounters } from './aes67-input';
 import { PacerStats, type PacerCounters, type LatenessSummary } from './pacer-stats';
-import { SdpSession, saveSdp } from './sdp';
+import { SdpSession, saveSdp, type PreviousSdp } from './sdp';
 import { resolveInterfaceAddress } from './interface-address';
 
 // The host (aes67.sdp preview) imports this from its own module: importing sender.ts would put
@@ -38,8 +38,8 @@ export interface Aes67SenderOptions {
   inputRate: number;
   /** Ring fill kept ahead of the pacer, ms (covers stalls of the engine thread). Default 40. */
   bufferMs?: number;
-  /** Stable SDP session id (keep it in the settings so receivers see the same session after a restart). */
-  sessionId?: string;
+  /** The previous run's SDP session (same id; version kept or +1), and where each version goes. */
+  sdpSession?: { previous?: PreviousSdp; onVersion?: (record: PreviousSdp) => void };
   /** Tests: SAP to another group/port/interval. */
   sap?: { group?: string; port?: number; intervalMs?: number };
   /**
@@ -167,7 +167,8 @@ export class Aes67Sender {
         ptpDomain: options.clock.domain(),
         mediaClockOffset,
       },
-      options.sessionId,
+      options.sdpSession?.previous,
+      options.sdpSession?.onVersion,
     );
 
     const job: SenderJob = {

@@ -5,6 +5,7 @@
  */
 import { Aes67SenderSettingsSchema, type Aes67SenderSettings } from '../../engine/aes67/aes67-settings';
 import { buildSdp } from '../../engine/aes67/sdp';
+import { readSdpRecord } from '../../engine/aes67/sdp-session-file';
 import { resolveInterfaceAddress } from '../../engine/aes67/interface-address';
 import type { PacketTimeMs } from '../../engine/aes67/rtp';
 import type { EngineSupervisor } from '../../engine-host/engine-supervisor';
@@ -39,6 +40,8 @@ export class Aes67Control {
     private readonly engine: EngineSupervisor,
     private readonly settings: () => Settings,
     private readonly emit: (name: 'aes67.state' | 'ptp.state', data: unknown) => void,
+    /** `<data-dir>/aes67-sdp-session.json`: the SDP session id and version across restarts. */
+    private readonly sessionFile?: string,
   ) {
     engine.onEvent((event, data) => {
       if (event !== 'aes67.clock') return;
@@ -56,7 +59,7 @@ export class Aes67Control {
     const usable = senderSettings(this.settings().aes67);
     if (!usable.ok) throw usable.error;
     try {
-      const { sdp } = await this.engine.request('aes67.start', { settings: usable.settings });
+      const { sdp } = await this.engine.request('aes67.start', { settings: usable.settings, ...(this.sessionFile ? { sessionFile: this.sessionFile } : {}) });
       this.set({ running: true, sdp });
       return { running: true, sdp };
     } catch (error) {
@@ -88,6 +91,9 @@ export class Aes67Control {
     const usable = senderSettings(this.settings().aes67);
     if (!usable.ok) throw usable.error;
     const s = usable.settings;
+    // The session a start would continue (same id); the version goes up once it differs.
+    const stored = this.sessionFile ? readSdpRecord(this.sessionFile) : null;
+    const previous = stored !== null && !('error' in stored) ? stored : undefined;
     const source = resolveInterfaceAddress(s.interface);
     if ('error' in source) throw source.error;
     const sdp = buildSdp(
@@ -108,8 +114,8 @@ export class Aes67Control {
         ptpDomain: 0,
         mediaClockOffset: 0,
       },
-      '0',
-      0,
+      previous?.sessionId ?? '0',
+      previous?.version ?? 0,
     );
     return { sdp, running: false };
   }

@@ -30,6 +30,8 @@ export interface OperatorDeps {
   engineState(): EngineState;
   quit(trigger: ShutdownTrigger): void;
   addSink(sink: UiSink): void;
+  /** Where the AES67 SDP session id and version persist (the data dir). */
+  aes67SessionFile?: string;
 }
 
 /** Which transport a command came through: names the shutdown trigger of `quit`. */
@@ -47,7 +49,7 @@ export class OperatorHub {
   private statsWired = false;
 
   constructor(readonly deps: OperatorDeps) {
-    this.aes67 = new Aes67Control(deps.engine, () => deps.settings.get(), (name, data) => this.emit(name, data));
+    this.aes67 = new Aes67Control(deps.engine, () => deps.settings.get(), (name, data) => this.emit(name, data), deps.aes67SessionFile);
     deps.addSink({
       name: 'operator API',
       log: (entry) => this.emit('log', entry),
