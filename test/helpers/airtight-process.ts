@@ -38,6 +38,8 @@ export interface StartOptions {
   fault?: EngineFault;
   env?: NodeJS.ProcessEnv;
   ownProcessGroup?: boolean;
+  /** Run inside this network namespace (`ip netns exec`, which execs: the pid is Airtight's). */
+  netns?: string;
 }
 
 export function tempDataDir(prefix = 'airtight-test-'): string {
@@ -45,8 +47,9 @@ export function tempDataDir(prefix = 'airtight-test-'): string {
 }
 
 /** `ownProcessGroup`: the host leads its own process group, as under a service manager. */
-export function runLaunch(args: string[], env: NodeJS.ProcessEnv = {}, ownProcessGroup = false): ChildProcess {
-  return spawn(process.execPath, [LAUNCH, ...args], {
+export function runLaunch(args: string[], env: NodeJS.ProcessEnv = {}, ownProcessGroup = false, netns?: string): ChildProcess {
+  const command = netns ? ['ip', 'netns', 'exec', netns, process.execPath] : [process.execPath];
+  return spawn(command[0]!, [...command.slice(1), LAUNCH, ...args], {
     env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: ownProcessGroup,
@@ -58,7 +61,7 @@ export async function startAirtight(options: StartOptions = {}): Promise<Running
   const env: NodeJS.ProcessEnv = { AIRTIGHT_ENGINE_DIAGNOSTICS: '1', ...options.env };
   if (options.open) env.AIRTIGHT_DIAGNOSTICS_OPEN = JSON.stringify(options.open);
   if (options.fault) env.AIRTIGHT_DIAGNOSTICS_FAULT = options.fault;
-  const child = runLaunch(['--headless', '--data-dir', dataDir, ...(options.args ?? [])], env, options.ownProcessGroup);
+  const child = runLaunch(['--headless', '--data-dir', dataDir, ...(options.args ?? [])], env, options.ownProcessGroup, options.netns);
   let text = '';
   const waiters: (() => void)[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {

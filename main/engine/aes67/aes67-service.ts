@@ -46,7 +46,13 @@ export class Aes67Service {
     const clock = await AirtightMediaClock.start({ mode: settings.ptp ? 'ptp' : 'free-run', ...(settings.interface ? { iface: settings.interface } : {}) });
     const clockWarning = clock.warning();
     if (clockWarning) this.events.log('warn', clockWarning.message, clockWarning);
-    const started = await Aes67Sender.start({ settings, clock, inputRate: format.sampleRate, sdpSession: this.sdpSession(sessionFile) });
+    const started = await Aes67Sender.start({
+      settings,
+      clock,
+      inputRate: format.sampleRate,
+      sap: { intervalMs: settings.sapIntervalSeconds * 1000 },
+      sdpSession: this.sdpSession(sessionFile),
+    });
     if ('error' in started) {
       await clock.stop();
       throw started.error;
@@ -55,8 +61,14 @@ export class Aes67Service {
     // The clock closes after the sender (its SAP deletion names the grandmaster).
     const handles = [...sender.register(this.registry), ...clock.register(this.registry)];
     const untap = this.audio.tapStream((samples) => sender.push(samples), settings.preDsp);
+    let told = '';
     const publish = (): void => {
-      this.events.clock({ mode: clock.mode(), state: clock.state(), grandmaster: clock.grandmasterId(), description: clock.describe() });
+      const state = { mode: clock.mode(), state: clock.state(), grandmaster: clock.grandmasterId(), description: clock.describe() };
+      this.events.clock(state);
+      // The operator log says when the clock locks, relocks or loses its grandmaster.
+      const line = `AES67 clock: ${state.state}, grandmaster ${state.grandmaster ?? 'none'} (${state.mode})`;
+      if (line !== told) this.events.log('info', line);
+      told = line;
       sender.refreshClock();
     };
     const offClock = clock.onChange(publish);

@@ -34,6 +34,8 @@ export const Aes67SenderSettingsSchema = z.object({
   ptp: z.boolean().default(true),
   /** Announce with SAP. */
   sap: z.boolean().default(true),
+  /** SAP repeat interval; Dante and aes67-linux-daemon use about 30 s. */
+  sapIntervalSeconds: z.number().int().min(1).max(300).default(30),
   streamName: z.string().min(1).max(64).default('Airtight'),
   encoding: z.enum(['L24', 'L16']).default('L24'),
   channels: z.number().int().min(1).max(8).default(2),
