@@ -3,6 +3,10 @@
  * quitting it that a test can cause (Quit button, SIGTERM, closing the window), each checked
  * for a clean shutdown report and an empty process tree afterwards.
  *
+ * The desktop side against a real Icecast: tray quick stop (also with the renderer frozen),
+ * quit while live (the confirmation, then a clean exit), a renderer crash (reloaded, state
+ * restored, the stream never stops).
+ *
  * Needs the Electron binary (skipped without it; see run-electron-e2e.mjs) and a display.
  * electronApp.close() has no timeout and has left orphans (microsoft/playwright#20357): every
  * wait here has its own deadline, and clean-up kills what a deadline left behind.
@@ -16,6 +20,8 @@ import { SHUTDOWN_PHASES } from '../main/protocol/shutdown-phases';
 import { ShutdownReportSchema, type ShutdownReport } from '../main/protocol/shutdown-report';
 import { descendantsOf, systemProcessTable, type ProcessInfo } from '../main/shared/process-table';
 import { ROOT, findElectronBinary } from './electron-binary.mjs';
+import { Icecast } from '../test/helpers/icecast';
+import { writeStationButtrc } from '../test/helpers/butt-station';
 
 const MAIN = join(ROOT, 'out', 'main', 'index.js');
 const binary = findElectronBinary();
@@ -102,13 +108,14 @@ function enginePid(dataDir: string): number {
   return (JSON.parse(readFileSync(join(dataDir, 'engine.pid'), 'utf8')) as { enginePid: number }).enginePid;
 }
 
-async function launchAirtight(): Promise<RunningApp> {
+async function launchAirtight(extraArgs: string[] = []): Promise<RunningApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'airtight-e2e-'));
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   delete env.ELECTRON_RUN_AS_NODE;
   env.AIRTIGHT_ENGINE_DIAGNOSTICS = '1';
-  const app = await _electron.launch({ args: [MAIN, '--data-dir', dataDir], env, cwd: ROOT, timeout: LAUNCH_MS });
+  env.AIRTIGHT_E2E_HOOKS = '1'; // globalThis.airtightDesktopShell: the tray's actions (main/app/electron-main.ts)
+  const app = await _electron.launch({ args: [MAIN, '--data-dir', dataDir, ...extraArgs], env, cwd: ROOT, timeout: LAUNCH_MS });
   const child = app.process();
   const running = { exit: undefined as ExitInfo | undefined };
   const exited = new Promise<ExitInfo>((resolve) => {
@@ -170,7 +177,46 @@ async function watchShutdownView(page: Page): Promise<ShutdownView[]> {
   return seen;
 }
 
+let icecast: Icecast | undefined;
+
+/** A real Icecast and a BUTT config that connects to it at startup (mount /butt.mp3). */
+async function liveStation(): Promise<string[]> {
+  icecast = await Icecast.start({ sourcePassword: 'rigpass' });
+  return ['-c', writeStationButtrc(icecast.port, 'rigpass')];
+}
+
+/** Runs a tray action in the main process, as the tray menu's click does. */
+async function trayAction(running: RunningApp, action: 'stopAll' | 'toggleStreaming' | 'recordToggle'): Promise<void> {
+  await within(
+    running.app.evaluate(async (_electron, name) => {
+      const shell = (globalThis as unknown as { airtightDesktopShell: { actions: { perform(a: string): Promise<void> } } }).airtightDesktopShell;
+      await shell.actions.perform(name);
+    }, action),
+    10_000,
+    `tray action ${action}`,
+  );
+}
+
+async function trayState(running: RunningApp): Promise<string> {
+  return running.app.evaluate(() => (globalThis as unknown as { airtightDesktopShell: { status: { view(): { state: string } } } }).airtightDesktopShell.status.view().state);
+}
+
+/** Replaces the quit question's dialog (native: Playwright cannot click it); answers `response`, counts the calls. */
+async function answerQuitQuestion(running: RunningApp, response: 0 | 1): Promise<void> {
+  await running.app.evaluate(({ dialog }, answer) => {
+    const g = globalThis as unknown as { quitQuestions: string[] };
+    g.quitQuestions ??= [];
+    dialog.showMessageBox = (async (...args: unknown[]) => {
+      const options = args.find((a): a is { message: string } => typeof a === 'object' && a !== null && 'message' in a);
+      g.quitQuestions.push(options?.message ?? '');
+      return { response: answer, checkboxChecked: false };
+    }) as typeof dialog.showMessageBox;
+  }, response);
+}
+
 afterEach(async () => {
+  await icecast?.stop();
+  icecast = undefined;
   for (const entry of started.splice(0)) {
     if (!entry.isExited()) {
       const tree = treeOf(entry.pid);
@@ -240,5 +286,67 @@ describe.skipIf(!binary.present)('Airtight under Electron', () => {
     const report = lastReport(running.dataDir);
     expect(report.trigger).toBe('window-close');
     expect(report.clean).toBe(true);
+  });
+
+  it('tray quick stop takes the stream off Icecast and the app stays open, also with the renderer frozen', async () => {
+    const running = await launchAirtight(await liveStation());
+    expect(await icecast!.waitForMount('/butt.mp3', true, 15_000)).toBe(true);
+    expect(await trayState(running)).toBe('on-air');
+    await trayAction(running, 'stopAll');
+    expect(await icecast!.waitForMount('/butt.mp3', false, 5000)).toBe(true);
+    expect(await trayState(running)).toBe('idle');
+    await delay(1000);
+    expect(running.exit).toBeUndefined();
+
+    // Freeze the renderer (a busy loop that never yields), go on air again, quick stop again.
+    await trayAction(running, 'toggleStreaming');
+    expect(await icecast!.waitForMount('/butt.mp3', true, 15_000)).toBe(true);
+    void running.page.evaluate(() => {
+      for (;;) {
+        // hung on purpose
+      }
+    }).catch(() => undefined);
+    await delay(500);
+    await trayAction(running, 'stopAll');
+    expect(await icecast!.waitForMount('/butt.mp3', false, 5000)).toBe(true);
+    expect(running.exit).toBeUndefined();
+  });
+
+  it('quit while on air asks first: "keep running" keeps streaming; "quit" exits cleanly and leaves no process', async () => {
+    const running = await launchAirtight(await liveStation());
+    expect(await icecast!.waitForMount('/butt.mp3', true, 15_000)).toBe(true);
+    await answerQuitQuestion(running, 0);
+    await running.app.evaluate(({ app }) => app.quit());
+    await delay(1500);
+    expect(running.exit).toBeUndefined();
+    expect(await icecast!.mounts()).toContain('/butt.mp3');
+    expect(await running.app.evaluate(() => (globalThis as unknown as { quitQuestions: string[] }).quitQuestions)).toEqual(['Airtight is streaming. Quit anyway?']);
+
+    await answerQuitQuestion(running, 1);
+    const views = await watchShutdownView(running.page);
+    const tree = treeOf(running.pid);
+    await running.app.evaluate(({ app }) => app.quit()).catch(() => undefined); // the app may be gone first
+    const exit = await expectCleanExit(running, tree);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(views[0]?.heading).toBe('Shutting down (app-quit)');
+    const report = lastReport(running.dataDir);
+    expect(report.trigger).toBe('app-quit');
+    expect(report.clean).toBe(true);
+    expect(await icecast!.waitForMount('/butt.mp3', false, 5000)).toBe(true);
+  });
+
+  it('a crashed renderer is reloaded and shows the state again; the stream never stops', async () => {
+    const running = await launchAirtight(await liveStation());
+    expect(await icecast!.waitForMount('/butt.mp3', true, 15_000)).toBe(true);
+    const enginePidBefore = enginePid(running.dataDir);
+    await running.app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.webContents.forcefullyCrashRenderer());
+    // The reloaded page restores what it shows from the host.
+    const page = (await running.app.windows())[0] ?? (await running.app.firstWindow());
+    await page.getByRole('status').filter({ hasText: /Engine running \(pid \d+\)/ }).waitFor({ timeout: LAUNCH_MS });
+    expect(enginePid(running.dataDir)).toBe(enginePidBefore);
+    expect(await icecast!.mounts()).toContain('/butt.mp3');
+    const log = readFileSync(join(running.dataDir, 'logs', 'airtight.log'), 'utf8');
+    expect(log).toMatch(/RENDERER_GONE/);
+    expect(running.exit).toBeUndefined();
   });
 });

@@ -53,6 +53,9 @@ async function main(): Promise<void> {
     shortcutRefusalHint: shortcutRefusalHint(),
   });
 
+  // The Electron e2e suite reaches the tray's actions here: a test cannot click a native tray menu.
+  if (process.env.AIRTIGHT_E2E_HOOKS === '1') (globalThis as { airtightDesktopShell?: unknown }).airtightDesktopShell = shell;
+
   const quitAdapter = installQuitAdapter({
     app,
     powerMonitor: powerMonitor as unknown as Parameters<typeof installQuitAdapter>[0]['powerMonitor'],
