@@ -1,7 +1,8 @@
 /**
  * Staying up: Icecast killed mid-stream and restarted on the same port (the Ogg headers go out
  * again, a new listener decodes the tone), and a stalled uplink (a proxy that stops reading)
- * that never blocks the caller: whole chunks are dropped and counted, memory stays bounded.
+ * that never blocks the caller: whole chunks are dropped and counted, memory stays bounded;
+ * inside the running engine, the other server on the same encoder is heard throughout.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -10,6 +11,7 @@ import { freePort } from '../helpers/ports';
 import { measureTone, sine } from '../encoders/audio-check';
 import { killListeners, lastState, listen, RATE, TONE_DBFS, toneRig, until, type Rig } from './stream-rig';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
+import { EncoderSettingsSchema } from '../../main/engine/audio/encoders/encoder-settings';
 import type { EncodedChunk } from '../../main/engine/audio/encoder';
 import { StreamSender, type SenderState } from '../../main/engine/stream/stream-sender';
 import { ServerEntrySchema, StreamInfoSchema } from '../../main/engine/stream/server-settings';
@@ -179,4 +181,68 @@ describe('resilience', () => {
     expect(reconnected, JSON.stringify(sender.stats())).toBe(true);
     expect(gaveUp()).toMatchObject({ error: { code: 'STREAM_TIMEOUT', message: expect.stringMatching(/stalled/) } });
   });
+});
+
+describe('a stalled uplink inside the running engine', () => {
+  it('one server stalls: the shared encoder and the other server run on, drops are counted, memory stays bounded', async () => {
+    const icecast = await Icecast.start({ sourceTimeout: 60 });
+    cleanups.push(() => icecast.remove());
+    const proxy = new StallingProxy(icecast.port);
+    await proxy.listen();
+    cleanups.push(() => proxy.close());
+    // A 2 s queue (the knob; 10 s by default) so the overflow starts within the test.
+    const rig = await toneRig({ senderOptions: { queueSeconds: 2 } });
+    cleanups.push(() => rig.close());
+    // Ogg FLAC, 24 bit, fastest setting: about 1 Mbit/s of tone, so the kernel's socket buffers
+    // (hundreds of kB on loopback) fill in seconds and the queue overflows soon after.
+    const codec = { codec: 'ogg-flac', bitDepth: 24, compression: 0 } as const;
+    // Both servers share one encoder thread (equal settings): the stalled one must not hold it.
+    expect(await rig.manager.start({ name: 'stalled', address: '127.0.0.1', port: proxy.port, password: 'hackme', mount: '/stalled', codec })).toBeUndefined();
+    expect(await rig.manager.start({ name: 'healthy', address: '127.0.0.1', port: icecast.port, password: 'hackme', mount: '/healthy', codec })).toBeUndefined();
+    // Stalled as soon as it is connected: the kernel has had no time to grow the socket
+    // buffers (autotuning takes them to several MB on a busy link, minutes of this stream).
+    expect(await until(() => rig.manager.state('stalled')?.state === 'connected', 10_000, 5)).toBe(true);
+    proxy.stall();
+    const stalledAt = performance.now();
+    expect(await until(() => rig.manager.state('healthy')?.state === 'connected', 10_000)).toBe(true);
+    const encoder = rig.audio.openStreamEncoder(EncoderSettingsSchema.parse(codec), () => undefined); // the same lane: its counters
+    cleanups.push(() => encoder.close());
+
+    const before = { encoder: encoder.stats(), healthy: rig.manager.stats().healthy! };
+    // Until the stalled server's queue overflows (after the kernel's socket buffers filled).
+    // (About 4 MB go into the kernel first: some 35 s of this stream, paced by the audio clock.)
+    expect(await until(() => rig.manager.stats().stalled!.droppedFrames > 0, 70_000, 100), JSON.stringify(rig.manager.stats().stalled)).toBe(true);
+    const overflowAt = { memory: process.memoryUsage(), stalled: rig.manager.stats().stalled!, afterMs: performance.now() - stalledAt };
+    // The healthy mount is heard meanwhile: a listener decodes the tone.
+    const { samples, stderr } = await listen(icecast.url('/healthy'), 3);
+    expect(samples.length / 2, stderr).toBeGreaterThanOrEqual(RATE * 2.9);
+    const tone = measureTone(samples, RATE);
+    expect(tone.hz[0]).toBeCloseTo(997, 0);
+    expect(tone.rmsDb[0]).toBeCloseTo(TONE_DBFS - 3.01, 0);
+    await sleep(3000);
+    const after = { encoder: encoder.stats(), memory: process.memoryUsage(), stats: rig.manager.stats() };
+    const stalled = after.stats.stalled!;
+    const healthy = after.stats.healthy!;
+    console.log(
+      `engine stall: overflow ${Math.round(overflowAt.afterMs)} ms into the stall; stalled server dropped ${(stalled.droppedFrames / RATE).toFixed(1)} s in ${stalled.droppedChunks} chunks, ` +
+        `buffered ${stalled.bufferedBytes} B; healthy sent ${healthy.bytesSent - before.healthy.bytesSent} B meanwhile; ` +
+        `arrayBuffers ${((after.memory.arrayBuffers - overflowAt.memory.arrayBuffers) / 1e6).toFixed(1)} MB, rss ${((after.memory.rss - overflowAt.memory.rss) / 1e6).toFixed(1)} MB since the overflow began`,
+    );
+    // The stall stays the stalled server's own business.
+    expect(after.encoder.droppedFrames - before.encoder.droppedFrames).toBe(0);
+    expect(after.encoder.postedFrames).toBeGreaterThan(before.encoder.postedFrames);
+    expect(healthy.state).toBe('connected');
+    expect(healthy.droppedFrames).toBe(0);
+    const bytesPerSecond = (healthy.bitrateKbps * 1000) / 8;
+    expect(healthy.bytesSent - before.healthy.bytesSent).toBeGreaterThan(bytesPerSecond * 4); // the listener's 3 s and 3 s more
+    // The stalled one: still connected (the watchdog waits 20 s), dropping whole chunks, counted.
+    expect(stalled.state).toBe('connected');
+    expect(stalled.droppedFrames).toBeGreaterThan(overflowAt.stalled.droppedFrames);
+    expect(stalled.droppedChunks).toBeGreaterThan(0);
+    expect(stalled.queuedFrames).toBeLessThanOrEqual(2 * RATE + 4096 * 4); // 2 s and a page over
+    // Memory: what the stalled server holds (its queue plus the socket's user-space buffer)
+    // stays within 2 s of audio and some pages, however long the stall; process memory is
+    // only reported above (the garbage collector's noise is larger than this stream).
+    expect(stalled.bufferedBytes).toBeLessThan(bytesPerSecond * 2 + 512 * 1024);
+  }, 120_000);
 });
