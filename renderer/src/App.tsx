@@ -1,71 +1,65 @@
+/** The app shell: header with the view switch, the link banner, main window or settings, shutdown steps. */
 import type React from 'react';
-import { useEffect } from 'react';
-import { connectStore, useAppStore } from './store';
-import { SHUTDOWN_PHASES } from '../../main/protocol/shutdown-phases';
-import type { EngineState } from '../../main/host/host';
+import { useCallback, useEffect, useState } from 'react';
+import { MainWindow } from './main-window/MainWindow';
+import { LinkBanner } from './main-window/LinkBanner';
+import { ShutdownView } from './main-window/ShutdownView';
+import { useShortcuts } from './main-window/use-shortcuts';
+import { SHORTCUT_HINTS } from './main-window/shortcuts';
+import { SettingsView, type SettingsPageId } from './settings/SettingsView';
+import { useOperator } from './store/operator-store';
+import { startSession } from './store/session';
+import { pickTransport } from './transport/pick-transport';
 
-function engineLabel(engine: EngineState): string {
-  switch (engine.state) {
-    case 'running':
-      return `Engine running (pid ${engine.pid})`;
-    case 'starting':
-      return 'Engine starting…';
-    case 'restarting':
-      return `Engine restarting: ${engine.reason}`;
-    case 'failed':
-      return `Engine stopped: ${engine.reason}`;
-    case 'stopped':
-      return 'Engine stopped';
-  }
+type View = { view: 'main' } | { view: 'settings'; page: SettingsPageId };
+
+/** `#settings/<page>` opens a settings page directly (bookmarks, tests' screenshots). */
+function viewFromHash(hash: string): View {
+  const match = /^#settings(?:\/([a-z0-9-]+))?$/.exec(hash);
+  return match ? { view: 'settings', page: (match[1] ?? 'servers') as SettingsPageId } : { view: 'main' };
+}
+
+function stateWords(connected: boolean, connecting: boolean, recording: boolean): string {
+  const parts = [connected ? 'On air' : connecting ? 'Connecting' : 'Not streaming', recording ? 'recording' : 'not recording'];
+  return parts.join(', ');
 }
 
 export function App(): React.JSX.Element {
-  const { version, engine, previousRunNotice, log, shutdown } = useAppStore();
-  useEffect(() => connectStore(), []);
+  const [view, setView] = useState<View>(() => viewFromHash(window.location.hash));
+  const status = useOperator((s) => s.status);
+  const onAir = status.connected;
+  useEffect(() => startSession(pickTransport()), []);
+  useEffect(() => {
+    const onHash = (): void => setView(viewFromHash(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const go = useCallback((next: View) => {
+    window.location.hash = next.view === 'main' ? '' : `settings/${next.page}`;
+    setView(next);
+  }, []);
+  const toggleSettings = useCallback(() => go(view.view === 'main' ? { view: 'settings', page: 'servers' } : { view: 'main' }), [go, view.view]);
+  const showMain = useCallback(() => view.view !== 'main' && go({ view: 'main' }), [go, view.view]);
+  useShortcuts(toggleSettings, showMain);
   return (
-    <main className="app">
-      <header>
+    <div className={`app ${onAir ? 'app-on-air' : ''}`}>
+      <header className="app-header">
         <h1>Airtight</h1>
-        <span className="version">{version}</span>
-      </header>
-      <p role="status" className={`engine engine-${engine.state}`}>
-        {engineLabel(engine)}
-      </p>
-      {previousRunNotice && (
-        <p role="alert" className="notice">
-          {previousRunNotice}
+        <p className="sr-only" aria-live="polite" data-testid="live-state">
+          {stateWords(status.connected, status.connecting, status.recording)}
         </p>
-      )}
-      {shutdown ? (
-        <section aria-label="Shutting down" className="shutdown">
-          <h2>Shutting down ({shutdown.trigger})</h2>
-          <ol>
-            {SHUTDOWN_PHASES.map((phase) => {
-              const step = shutdown.steps.find((s) => s.phase === phase);
-              const state = step ? (step.state === 'started' ? 'running' : (step.outcome ?? 'ok')) : 'pending';
-              return (
-                <li key={phase} className={`step step-${state}`}>
-                  {phase}: {state}
-                </li>
-              );
-            })}
-          </ol>
-        </section>
-      ) : (
-        <button type="button" onClick={() => void window.airtight.quit()}>
-          Quit
-        </button>
-      )}
-      <section aria-label="Log" className="log">
-        <ul>
-          {log.map((entry, i) => (
-            <li key={i} className={`log-${entry.level}`}>
-              <time>{entry.time.slice(11, 19)}</time> {entry.message}
-              {entry.error ? ` [${entry.error.code}]` : ''}
-            </li>
-          ))}
-        </ul>
-      </section>
-    </main>
+        <nav aria-label="Views">
+          <button type="button" aria-current={view.view === 'main' ? 'page' : undefined} onClick={() => go({ view: 'main' })}>
+            Main
+          </button>
+          <button type="button" aria-current={view.view === 'settings' ? 'page' : undefined} aria-keyshortcuts={SHORTCUT_HINTS.settings.aria} onClick={() => go({ view: 'settings', page: view.view === 'settings' ? view.page : 'servers' })}>
+            Settings
+          </button>
+        </nav>
+      </header>
+      <LinkBanner />
+      <ShutdownView />
+      <main>{view.view === 'main' ? <MainWindow /> : <SettingsView page={view.page} onPage={(page) => go({ view: 'settings', page })} />}</main>
+    </div>
   );
 }

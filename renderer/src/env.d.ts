@@ -1,7 +1,9 @@
 import type { AirtightApi } from '../../main/protocol/ui-contract';
+import type { OperatorClient } from '../../main/protocol/operator-api';
 
 declare global {
   interface Window {
-    airtight: AirtightApi;
+    /** Present in the desktop app only (the preload bridge); a browser page has none. */
+    airtight?: AirtightApi & { operator?: OperatorClient };
   }
 }

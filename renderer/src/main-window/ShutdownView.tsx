@@ -1,0 +1,25 @@
+/** The shutdown steps as they run (phase by phase, with their outcome). */
+import type React from 'react';
+import { SHUTDOWN_PHASES } from '../../../main/protocol/shutdown-phases';
+import { useOperator } from '../store/operator-store';
+
+export function ShutdownView(): React.JSX.Element | null {
+  const shutdown = useOperator((s) => s.shutdown);
+  if (!shutdown) return null;
+  return (
+    <section className="shutdown" aria-label="Shutting down" aria-live="polite">
+      <h2>Shutting down ({shutdown.trigger})</h2>
+      <ol>
+        {SHUTDOWN_PHASES.map((phase) => {
+          const step = shutdown.steps.find((s) => s.phase === phase);
+          const state = step ? (step.state === 'started' ? 'running' : (step.outcome ?? 'ok')) : 'pending';
+          return (
+            <li key={phase} className={`step step-${state}`}>
+              {phase}: {state}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
