@@ -57,7 +57,9 @@ function ServerExtras({ name, saved }: { name: string; saved: boolean }): React.
 export function ServersPage(): React.JSX.Element {
   const api = useDraft(['stream']);
   const stream = api.draft.stream as { servers: Record<string, unknown>[] };
-  const savedNames = useSettings((s) => ((s.settings?.stream as { servers?: { name: string }[] } | undefined)?.servers ?? []).map((x) => x.name));
+  // Select the stable settings object, derive after: a selector returning a new array re-renders forever.
+  const settings = useSettings((s) => s.settings);
+  const savedNames = ((settings?.stream as { servers?: { name: string }[] } | undefined)?.servers ?? []).map((x) => x.name);
   return (
     <>
       <ObjectList
