@@ -4,7 +4,7 @@
  * keys are mapped in main/settings/buttrc/.
  */
 import { z } from 'zod';
-import { PACKET_TIMES, type PacketTimeMs } from './rtp';
+import { PACKET_TIMES, type PacketTimeMs } from './packet-times';
 
 /** DSCP code points: AES67 media AF41, Dante networks EF. */
 export const DSCP_AES67 = 34;

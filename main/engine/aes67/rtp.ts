@@ -3,15 +3,15 @@
  * big-endian samples, channels interleaved, 48 kHz.
  */
 import { randomBytes } from 'node:crypto';
+import { PACKET_TIMES, type PacketTimeMs } from './packet-times';
 
 export type RtpEncoding = 'L24' | 'L16';
 
 export const AES67_RATE = 48_000;
 export const RTP_HEADER_BYTES = 12;
 
-/** Packet times AES67 allows, in ms, with their sample counts at 48 kHz. */
-export const PACKET_TIMES = { 0.125: 6, 0.25: 12, 0.333: 16, 1: 48, 4: 192 } as const;
-export type PacketTimeMs = keyof typeof PACKET_TIMES;
+/** Kept in their own file so the settings schema does not pull node:crypto into the renderer. */
+export { PACKET_TIMES, type PacketTimeMs };
 
 export function samplesPerPacket(ptimeMs: PacketTimeMs): number {
   return PACKET_TIMES[ptimeMs];
