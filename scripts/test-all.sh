@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 # device for naudiodon; libasound2-dev: naudiodon builds against ALSA; flac/lame/vorbis-tools/
 # opus-tools: native encoders (reference decoders and benchmarks); icecast2, liquidsoap: stream
 # servers; butt, xvfb: BUTT as control client/server and benchmark peer; linuxptp: the PTP
-# grandmaster; gstreamer + tshark: AES67 receivers and packet checks.
+# grandmaster; gstreamer + tshark: AES67 receivers and packet checks; chromium: the web UI tests' browser.
 PEERS=(tini ffmpeg pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev flac lame vorbis-tools opus-tools
-  icecast2 liquidsoap butt xvfb linuxptp gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-base tshark iproute2)
+  icecast2 liquidsoap butt xvfb linuxptp gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-base tshark iproute2 chromium)
 missing=()
 for pkg in "${PEERS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -4,6 +4,6 @@ import type { OperatorClient } from '../../main/protocol/operator-api';
 declare global {
   interface Window {
     /** Present in the desktop app only (the preload bridge); a browser page has none. */
-    airtight?: AirtightApi & { operator?: OperatorClient };
+    airtight?: Omit<AirtightApi, 'operator'> & { operator?: OperatorClient };
   }
 }

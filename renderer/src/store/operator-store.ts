@@ -153,6 +153,9 @@ function readAes67(data: unknown): Aes67Info {
   const late = sender.late ?? sender.latePackets ?? sender.lateCount;
   if (typeof late === 'number') info.late = late;
   if (d.error && typeof d.error === 'object') info.error = d.error as AppError;
+  else if (typeof d.running === 'boolean') info.error = undefined;
+  // The host folds the last ptp.state into aes67.state as `clock`.
+  if (d.clock && typeof d.clock === 'object') Object.assign(info, readClock(d.clock));
   return info;
 }
 

@@ -6,7 +6,7 @@ import type { CommandInput, CommandName, CommandResults } from '../../../main/pr
 import { asAppError, type OperatorTransport } from '../transport/operator-transport';
 import { addUiError, applyEvent, applySnapshot, setLink } from './operator-store';
 import { setLevels } from './levels';
-import { reloadSettings } from './settings-store';
+import { reloadSettings, settingsChanged } from './settings-store';
 
 let transport: OperatorTransport | undefined;
 
@@ -22,7 +22,7 @@ export function startSession(next: OperatorTransport): () => void {
     }),
     next.onEvent((name, data) => {
       if (name === 'audio.levels') setLevels(data);
-      else if (name === 'settings.changed') void reloadSettings();
+      else if (name === 'settings.changed') settingsChanged(data);
       else applyEvent(name, data);
     }),
   ];
@@ -42,8 +42,8 @@ export type RunResult<N extends CommandName> = { ok: true; result: CommandResult
 export async function run<N extends CommandName>(name: N, params?: CommandInput[N], what: string = name): Promise<RunResult<N>> {
   if (!transport) return { ok: false, error: { code: 'UI_NOT_READY', message: 'The UI is not connected yet.' } };
   try {
-    const call = transport.command as (name: N, params?: CommandInput[N]) => Promise<CommandResults[N]>;
-    return { ok: true, result: await call(name, params) };
+    const call = transport.command as (this: OperatorTransport, name: N, params?: CommandInput[N]) => Promise<CommandResults[N]>;
+    return { ok: true, result: await call.call(transport, name, params) };
   } catch (thrown) {
     const error = asAppError(thrown);
     addUiError(error, what);

@@ -29,3 +29,10 @@ export async function saveSections(sections: SettingsValue): Promise<{ ok: true 
   useSettings.setState({ settings: saved.result.settings });
   return { ok: true };
 }
+
+/** `settings.changed` carries the new settings (as `settings.get` shows them); older hosts only name the sections. */
+export function settingsChanged(data: unknown): void {
+  const settings = (data as { settings?: SettingsValue } | undefined)?.settings;
+  if (settings && typeof settings === 'object') useSettings.setState({ settings, loadError: undefined });
+  else void reloadSettings();
+}

@@ -8,7 +8,8 @@ import type { CommandName, CommandResults, EventName, OperatorClient, OperatorSn
 import type { AirtightApi } from '../../../main/protocol/ui-contract';
 import { Listeners, type LinkState, type OperatorTransport } from './operator-transport';
 
-export type DesktopBridge = AirtightApi & { operator?: OperatorClient };
+/** `operator` is optional here so an older preload without it still shows the app-level state. */
+export type DesktopBridge = Omit<AirtightApi, 'operator'> & { operator?: OperatorClient };
 
 export class ElectronOperatorClient implements OperatorTransport {
   readonly kind = 'desktop' as const;
@@ -31,7 +32,8 @@ export class ElectronOperatorClient implements OperatorTransport {
   command<N extends CommandName>(name: N, ...params: unknown[]): Promise<CommandResults[N]> {
     const operator = this.bridge.operator;
     if (!operator) return Promise.reject({ code: 'FEATURE_NOT_AVAILABLE', message: 'This build has no operator bridge yet.' });
-    return (operator.command as (name: N, ...rest: unknown[]) => Promise<CommandResults[N]>)(name, ...params);
+    const command = operator.command as (this: OperatorClient, name: N, ...rest: unknown[]) => Promise<CommandResults[N]>;
+    return command.call(operator, name, ...params);
   }
 
   async snapshot(): Promise<OperatorSnapshot> {
@@ -42,6 +44,7 @@ export class ElectronOperatorClient implements OperatorTransport {
       status: {},
       streams: {},
       servers: [],
+      aes67: { running: false },
       ...operatorSnapshot,
       log: operatorSnapshot?.log ?? state.recentLog,
     };
