@@ -15,7 +15,7 @@ import { TitleFileSource } from '../engine/stream/metadata/title-file-source';
 import { TitleUrlSource } from '../engine/stream/metadata/title-url-source';
 import { ListenerPoller } from '../engine/stream/metadata/listener-poller';
 import type { ListenerSource } from '../engine/stream/metadata/listener-count';
-import type { ServerSettings } from '../settings/server-settings-schema';
+import type { ServerSettings, StreamSettings } from '../settings/server-settings-schema';
 import type { EngineResult } from '../protocol/engine-protocol';
 
 /** How often the stream byte counters are read while streaming (BUTT's status has kB sent). */
@@ -149,6 +149,37 @@ export class HostStreams implements StreamControl {
     this.engine
       .request('stream.setTitle', { title, prefix: song.prefix, suffix: song.suffix, delayMs: Math.min(20_000, song.delaySeconds * 1000) })
       .catch((error: unknown) => this.log.error('Title update failed', toAppError(error, 'TITLE_FAILED', 'Title update failed')));
+  }
+
+  /**
+   * After a settings change while on air: the servers we stream to whose entry changed (or
+   * everything they share: codec, stream infos) are reconnected with the new settings; a
+   * server removed from the list is stopped. Servers whose settings did not change are not
+   * touched. Returns what happened, for the operator.
+   */
+  async applyStreamSettings(before: StreamSettings, after: StreamSettings): Promise<string[]> {
+    if (this.running.size === 0) return [];
+    const shared = (s: StreamSettings): string => JSON.stringify([s.codec, s.streamInfos, s.selectedStreamInfo]);
+    const sharedChanged = shared(before) !== shared(after);
+    const entry = (s: StreamSettings, name: string): string | undefined => {
+      const server = s.servers.find((x) => x.name === name);
+      return server ? JSON.stringify(server) : undefined;
+    };
+    const touched = [...this.running].filter((name) => sharedChanged || entry(before, name) !== entry(after, name));
+    const notes: string[] = [];
+    for (const name of touched) {
+      await this.engine.request('stream.stop', { name }).catch(() => undefined);
+      this.running.delete(name);
+      this.connected.delete(name);
+      if (entry(after, name) === undefined) {
+        notes.push(`${name} stopped (removed)`);
+        continue;
+      }
+      const problems = await this.startServers(name);
+      notes.push(problems[0] ? `${name} could not reconnect: ${problems[0].message}` : `${name} reconnected`);
+    }
+    this.status.update({ connected: this.connected.size > 0, connecting: this.running.size > this.connected.size });
+    return notes;
   }
 
   /** Any server started and not yet stopped or failed for good (connected, connecting or retrying). */

@@ -90,6 +90,13 @@ describe('operator API on a real host', () => {
     expect(await icecast.waitForMount('/op.mp3', true, 10_000)).toBe(true);
     // Testing the server we are streaming to: Icecast says the mount is taken (by us).
     expect(await ok('server.test', { server: 'Rig' })).toMatchObject({ ok: false, code: 'STREAM_MOUNT_IN_USE' });
+    // A settings change on air: the changed server reconnects with its new mount.
+    const moved = await ok<{ applied: string[] }>('settings.update', {
+      sections: { stream: { servers: [{ name: 'Rig', type: 'icecast', address: '127.0.0.1', port: icecast.port, mount: '/moved.mp3' }], selectedServer: 'Rig' } },
+    });
+    expect(moved.applied).toContain('stream: Rig reconnected');
+    expect(await icecast.waitForMount('/moved.mp3', true, 10_000)).toBe(true);
+    expect(await icecast.waitForMount('/op.mp3', false, 5000)).toBe(true);
     const recording = await ok<{ path: string }>('record.start');
     expect(recording.path.startsWith(recordings)).toBe(true);
     const statsSeen = await waitUntil(
@@ -102,7 +109,7 @@ describe('operator API on a real host', () => {
 
     const stopped = await ok<Record<string, { state: string }>>('stop.all');
     expect(stopped).toEqual({ streaming: { state: 'stopped' }, recording: { state: 'stopped' }, aes67: { state: 'was-off' } });
-    expect(await icecast.waitForMount('/op.mp3', false, 5000)).toBe(true);
+    expect(await icecast.waitForMount('/moved.mp3', false, 5000)).toBe(true);
     // The recording is finished: a WAV whose header ffprobe reads with the length we recorded.
     const files = readdirSync(recordings);
     expect(files).toHaveLength(1);

@@ -96,10 +96,11 @@ export async function runCommand(hub: OperatorHub, command: OperatorCommand, ori
     case 'settings.get':
       return { settings: settingsView(settings.get(), deps.secrets()) };
     case 'settings.update': {
-      const merged = mergeSections(settings.get(), command.params.sections);
+      const before = settings.get();
+      const merged = mergeSections(before, command.params.sections);
       if (!merged.ok) throw merged.error;
       saveSettings(hub, () => merged.settings);
-      const applied = await applySections(hub, merged.changed);
+      const applied = await applySections(hub, merged.changed, before);
       log.info(`Settings changed (${merged.changed.join(', ') || 'nothing new'}): ${applied.join('; ') || 'saved'}.`);
       return { settings: settingsView(settings.get(), deps.secrets()), applied };
     }
@@ -136,7 +137,7 @@ export async function runCommand(hub: OperatorHub, command: OperatorCommand, ori
       const changed = (Object.keys(imported.value.settings) as (keyof Settings)[]).filter(
         (k) => JSON.stringify(imported.value.settings[k]) !== JSON.stringify(before[k]),
       );
-      const applied = await applySections(hub, changed);
+      const applied = await applySections(hub, changed, before);
       log.info(`BUTT config imported (${imported.value.imported.join(', ')}); ${applied.join('; ') || 'saved'}.`);
       return { settings: settingsView(settings.get(), deps.secrets()), warnings: imported.value.notes, applied };
     }
@@ -162,7 +163,7 @@ function saveSettings(hub: OperatorHub, change: (settings: Settings) => Settings
 }
 
 /** Applies changed sections to the running engine; says what happened to each that matters. */
-async function applySections(hub: OperatorHub, changed: string[]): Promise<string[]> {
+async function applySections(hub: OperatorHub, changed: string[], before: Settings): Promise<string[]> {
   const { engine, settings } = hub.deps;
   const applied: string[] = [];
   if (changed.includes('audio')) {
@@ -174,7 +175,11 @@ async function applySections(hub: OperatorHub, changed: string[]): Promise<strin
       throw appError(appErr.code, `Saved, but not applied: ${appErr.message}`, appErr.detail);
     }
   }
-  if (changed.includes('stream')) applied.push(hub.deps.streams()?.active ? 'stream: takes effect at the next connect' : 'stream saved');
+  if (changed.includes('stream')) {
+    // On air: the servers whose settings changed reconnect with them; the others stay untouched.
+    const notes = (await hub.deps.streams()?.applyStreamSettings(before.stream, settings.get().stream)) ?? [];
+    applied.push(notes.length > 0 ? `stream: ${notes.join(', ')}` : 'stream saved');
+  }
   if (changed.includes('aes67')) {
     if (await hub.aes67.restartIfRunning()) applied.push('aes67 restarted');
     else applied.push('aes67 saved');
