@@ -3,7 +3,7 @@
  * globalShortcut, Notification, the quit question's dialog, and the main window. Nothing
  * here decides anything; the controllers do, and they are tested with fakes.
  */
-import { app, dialog, globalShortcut, Menu, nativeImage, Notification, Tray, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+import { app, dialog, globalShortcut, Menu, nativeImage, nativeTheme, Notification, Tray, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import { join } from 'node:path';
 import type { DesktopNotification } from '../desktop/notification-controller';
 import type { QuitQuestion } from '../desktop/quit-confirmation';
@@ -87,4 +87,9 @@ export function shortcutRefusalHint(env: NodeJS.ProcessEnv = process.env): strin
   const wayland = env.XDG_SESSION_TYPE === 'wayland' || (env.WAYLAND_DISPLAY !== undefined && env.DISPLAY === undefined);
   const fallback = 'bind "airtight --stop-all" (or -s, -d, -r, -t) to a key in the desktop\'s keyboard settings';
   return wayland ? `Wayland does not let applications grab keys: ${fallback}.` : `Choose another key in the settings, or ${fallback}.`;
+}
+
+/** 'system' | 'dark' | 'light' is exactly nativeTheme.themeSource; the renderer follows prefers-color-scheme. */
+export function electronSetTheme(theme: 'system' | 'dark' | 'light'): void {
+  nativeTheme.themeSource = theme;
 }

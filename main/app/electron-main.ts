@@ -16,7 +16,7 @@ import { registerIpc, sendToWindow } from './ipc';
 import { safeStorageCipher } from './safe-storage-secrets';
 import { startDesktopShell } from '../desktop/desktop-shell';
 import { desktopHost, hostCommandRunner } from '../desktop/host-binding';
-import { electronNotifier, electronQuitQuestion, electronShortcuts, electronTrayFactory, electronWindowHandle, shortcutRefusalHint } from './desktop-adapter';
+import { electronNotifier, electronQuitQuestion, electronSetTheme, electronShortcuts, electronTrayFactory, electronWindowHandle, shortcutRefusalHint } from './desktop-adapter';
 
 const argv = process.argv.slice(app.isPackaged ? 1 : 2);
 
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     ask: electronQuitQuestion(window),
     requestQuit: (trigger) => requestQuit(trigger),
     shortcutRefusalHint: shortcutRefusalHint(),
+    setTheme: electronSetTheme,
   });
 
   // The Electron e2e suite reaches the tray's actions here: a test cannot click a native tray menu.

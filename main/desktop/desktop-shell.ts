@@ -27,6 +27,8 @@ export interface DesktopShellDeps {
   /** Appended to a refused shortcut's message (Wayland: use `airtight --stop-all`). */
   shortcutRefusalHint?: string;
   stopBeforeQuitMs?: number;
+  /** Electron's nativeTheme.themeSource: the window's chrome and the page's prefers-color-scheme. */
+  setTheme?(theme: 'system' | 'dark' | 'light'): void;
 }
 
 export function startDesktopShell(deps: DesktopShellDeps) {
@@ -95,9 +97,11 @@ export function startDesktopShell(deps: DesktopShellDeps) {
     }
   }
   shortcuts.apply(host.settings().interface.shortcuts.global);
+  deps.setTheme?.(host.settings().interface.theme);
   host.onSettingsChange((settings) => {
     shortcuts.apply(settings.interface.shortcuts.global);
     window.applySettings();
+    deps.setTheme?.(settings.interface.theme);
   });
   host.addInput({
     name: 'tray and global shortcuts',

@@ -18,6 +18,7 @@ interface Asked {
 }
 
 function setup(options: { tray?: boolean; settings?: (host: FakeHost) => void } = {}) {
+  const themes: string[] = [];
   const host = new FakeHost();
   options.settings?.(host);
   const window = new FakeWindow();
@@ -40,6 +41,7 @@ function setup(options: { tray?: boolean; settings?: (host: FakeHost) => void } 
         asked.push({ question, signal, answer: resolve });
       }),
     requestQuit: (trigger) => requestQuit(trigger),
+    setTheme: (theme) => void themes.push(theme),
   });
   const adapter = installQuitAdapter({
     app,
@@ -53,7 +55,7 @@ function setup(options: { tray?: boolean; settings?: (host: FakeHost) => void } 
     log: (message) => host.log.info(message),
   });
   requestQuit = (trigger) => adapter.requestQuit(trigger);
-  return { host, window, shell, asked, app, signals, powerMonitor, quits, adapter, commands: runner.commands };
+  return { host, window, shell, asked, app, signals, powerMonitor, quits, adapter, commands: runner.commands, themes };
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -94,6 +96,21 @@ describe('window behaviour', () => {
     expect(window.alwaysOnTop).toBe(true);
     setInterface(host, { alwaysOnTop: false });
     expect(window.alwaysOnTop).toBe(false);
+  });
+
+  it('the theme setting reaches Electron at start and on change', () => {
+    const { host, themes } = setup({ settings: (h) => setInterface(h, { theme: 'dark' }) });
+    setInterface(host, { theme: 'light' });
+    expect(themes).toEqual(['dark', 'light']);
+  });
+
+  it('a quit the operator started shows the window, so the shutdown steps are seen; an OS shutdown does not', () => {
+    const { host, window, shell } = setup();
+    shell.window.hide();
+    for (const sink of host.sinks) sink.shutdownStarted?.('os-shutdown');
+    expect(window.visible).toBe(false);
+    for (const sink of host.sinks) sink.shutdownStarted?.('tray-quit');
+    expect(window.visible).toBe(true);
   });
 
   it('a crashed renderer is reloaded and logged; streaming is not touched', () => {
