@@ -14,6 +14,9 @@ import { basicAuth } from '../../../main/engine/stream/metadata/percent-encode';
 import { sendIcecastTitle } from '../../../main/engine/stream/metadata/icecast-title';
 import { TempDir, channel, decode, goertzel, rmsDb, sine, writeBytes, writeChunks } from '../../encoders/audio-check';
 import { SOURCE_PASSWORD, mountStatus, startIcecast, type IcecastRig } from './icecast-rig';
+import { Icecast, sleep } from '../../helpers/icecast';
+import { RATE, TONE_DBFS, toneRig, type Rig } from '../stream-rig';
+import { measureTone } from '../../encoders/audio-check';
 
 const FIRST = 'Café — Ünïcödé ♫';
 const CODECS = [
@@ -261,3 +264,62 @@ describe('Ogg FLAC in-band title through Icecast', () => {
     expect(10 * Math.log10(goertzel(left, 997, rate) / goertzel(left, 1297, rate))).toBeGreaterThan(30);
   });
 });
+
+/**
+ * The whole engine path: AudioService.setStreamTitle reaches the encoder thread, which chains a
+ * new logical stream; the sender carries it to Icecast and a listener hears the new title.
+ */
+describe('in-band titles through the running engine', () => {
+  let icecast: Icecast;
+  let rig: Rig;
+  const dir = new TempDir();
+  beforeAll(async () => {
+    [icecast, rig] = await Promise.all([Icecast.start(), toneRig()]);
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await icecast?.remove();
+    dir.remove();
+  });
+
+  it.each([
+    { name: 'flac', codec: { codec: 'ogg-flac' } },
+    { name: 'vorbis', codec: { codec: 'vorbis' } },
+    { name: 'opus', codec: { codec: 'opus' } },
+  ] as const)('Ogg $name: a listener connected before the change gets the chained link with the title', async ({ name, codec }) => {
+    const mount = `/engine-${name}.ogg`;
+    expect(await rig.manager.start({ name, address: '127.0.0.1', port: icecast.port, password: 'hackme', mount, codec })).toBeUndefined();
+    expect(await icecast.waitForMount(mount, true, 10_000)).toBe(true);
+    const listener = connect(icecast.port, '127.0.0.1');
+    listener.on('error', () => undefined);
+    const received: Buffer[] = [];
+    listener.on('data', (d: Buffer) => received.push(d));
+    listener.write(`GET ${mount} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`);
+    try {
+      await sleep(1000);
+      rig.audio.setStreamTitle(FIRST);
+      // Until the listener has the new link's headers and a second of its audio.
+      const serials = (): number => links(bodyOf(Buffer.concat(received))).length;
+      for (let i = 0; i < 60 && serials() < 2; i++) await sleep(100);
+      await sleep(1000);
+    } finally {
+      listener.destroy();
+      await rig.manager.stop(name);
+    }
+    const chain = links(bodyOf(Buffer.concat(received)));
+    expect(chain.length).toBe(2);
+    writeBytes(dir.file(`before-${name}.ogg`), Buffer.concat(chain[0]!.pages.map((p) => p.bytes)));
+    writeBytes(dir.file(`after-${name}.ogg`), Buffer.concat(chain[1]!.pages.map((p) => p.bytes)));
+    expect(tagsOf(dir.file(`before-${name}.ogg`)).TITLE).toBeUndefined();
+    expect(tagsOf(dir.file(`after-${name}.ogg`))).toMatchObject({ TITLE: FIRST });
+    // The new link carries the tone.
+    const tone = measureTone(decode(dir.file(`after-${name}.ogg`), RATE), RATE);
+    expect(tone.hz[0]).toBeCloseTo(997, 0);
+    expect(tone.rmsDb[0]).toBeCloseTo(TONE_DBFS - 3.01, 0);
+  });
+});
+
+function bodyOf(response: Buffer): Uint8Array {
+  const head = response.indexOf('\r\n\r\n');
+  return head < 0 ? new Uint8Array(0) : new Uint8Array(response.subarray(head + 4));
+}
