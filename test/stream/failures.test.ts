@@ -14,7 +14,8 @@ import { Icecast } from '../helpers/icecast';
 import { freePort } from '../helpers/ports';
 import { lastState, toneRig, until, type Rig } from './stream-rig';
 import type { AppError } from '../../main/shared/errors';
-import type { SenderState } from '../../main/engine/stream/stream-sender';
+import { StreamSender, type SenderState } from '../../main/engine/stream/stream-sender';
+import { ServerEntrySchema, StreamInfoSchema } from '../../main/engine/stream/server-settings';
 
 let icecast: Icecast;
 let rig: Rig;
@@ -163,10 +164,39 @@ describe('failure states', () => {
     expect(accepted).toHaveLength(1);
   });
 
+  it('a server that accepts and never answers: STREAM_TIMEOUT after the answer timeout, then retried', async () => {
+    const silent = createServer((socket) => {
+      openSockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    servers.push(silent);
+    const port = await freePort('tcp');
+    await new Promise<void>((r) => silent.listen(port, '127.0.0.1', () => r()));
+    const states: SenderState[] = [];
+    const sender = new StreamSender({
+      entry: ServerEntrySchema.parse(base('mute', { port, reconnectDelaySeconds: 0.2 })),
+      info: StreamInfoSchema.parse({}),
+      mimeType: 'audio/mpeg',
+      format: { sampleRate: 44100, channels: 2 },
+      answerTimeoutMs: 500,
+      onState: (state) => states.push(state),
+    });
+    sender.start();
+    try {
+      expect(await until(() => states.filter((st) => st.state === 'retrying').length >= 2, 8000)).toBe(true);
+    } finally {
+      await sender.stop();
+    }
+    const retrying = states.filter((st): st is Extract<SenderState, { state: 'retrying' }> => st.state === 'retrying');
+    expect(retrying[0]!.error).toMatchObject({ code: 'STREAM_TIMEOUT' });
+    expect(states.some((st) => st.state === 'connected')).toBe(false);
+    seen.push(retrying[0]!.error);
+  });
+
   it('every failure above had its own code and message', () => {
     const byCode = new Map(seen.map((e) => [e.code, e.message]));
     expect([...byCode.keys()].sort()).toEqual(
-      ['STREAM_AUTH_FAILED', 'STREAM_CODEC_UNSUPPORTED', 'STREAM_CONNECTION_REFUSED', 'STREAM_DNS_FAILED', 'STREAM_MOUNT_IN_USE', 'STREAM_TLS_FAILED', 'STREAM_TLS_UNTRUSTED', 'STREAM_TOO_MANY_SOURCES'].sort(),
+      ['STREAM_AUTH_FAILED', 'STREAM_CODEC_UNSUPPORTED', 'STREAM_CONNECTION_REFUSED', 'STREAM_DNS_FAILED', 'STREAM_MOUNT_IN_USE', 'STREAM_TIMEOUT', 'STREAM_TLS_FAILED', 'STREAM_TLS_UNTRUSTED', 'STREAM_TOO_MANY_SOURCES'].sort(),
     );
     expect(new Set(byCode.values()).size).toBe(byCode.size);
   });
