@@ -3,11 +3,12 @@ import type React from 'react';
 import { useCallback, useEffect, useState } from 'react';
 import { MainWindow } from './main-window/MainWindow';
 import { LinkBanner } from './main-window/LinkBanner';
+import { EngineStatus } from './main-window/EngineStatus';
 import { ShutdownView } from './main-window/ShutdownView';
 import { useShortcuts } from './main-window/use-shortcuts';
-import { SHORTCUT_HINTS } from './main-window/shortcuts';
 import { SettingsView, type SettingsPageId } from './settings/SettingsView';
 import { useOperator } from './store/operator-store';
+import { useSettings } from './store/settings-store';
 import { startSession } from './store/session';
 import { pickTransport } from './transport/pick-transport';
 
@@ -29,6 +30,11 @@ export function App(): React.JSX.Element {
   const status = useOperator((s) => s.status);
   const onAir = status.connected;
   useEffect(() => startSession(pickTransport()), []);
+  // interface.theme: 'dark', 'light' or 'system' (styles.css follows the system's preference then).
+  const theme = useSettings((s) => (s.settings?.interface as { theme?: string } | undefined)?.theme ?? 'dark');
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
   useEffect(() => {
     const onHash = (): void => setView(viewFromHash(window.location.hash));
     window.addEventListener('hashchange', onHash);
@@ -52,11 +58,12 @@ export function App(): React.JSX.Element {
           <button type="button" aria-current={view.view === 'main' ? 'page' : undefined} onClick={() => go({ view: 'main' })}>
             Main
           </button>
-          <button type="button" aria-current={view.view === 'settings' ? 'page' : undefined} aria-keyshortcuts={SHORTCUT_HINTS.settings.aria} onClick={() => go({ view: 'settings', page: view.view === 'settings' ? view.page : 'servers' })}>
+          <button type="button" aria-current={view.view === 'settings' ? 'page' : undefined} aria-keyshortcuts="Alt+S" onClick={() => go({ view: 'settings', page: view.view === 'settings' ? view.page : 'servers' })}>
             Settings
           </button>
         </nav>
       </header>
+      <EngineStatus />
       <LinkBanner />
       <ShutdownView />
       <main>{view.view === 'main' ? <MainWindow /> : <SettingsView page={view.page} onPage={(page) => go({ view: 'settings', page })} />}</main>

@@ -14,12 +14,16 @@ import { freePort, killTree } from '../helpers/ports';
 import { chromiumMissing, launchChromium } from '../helpers/chromium';
 import { descendantsOf } from '../../main/shared/process-table';
 import { SettingsSchema, SETTINGS_VERSION } from '../../main/settings/settings-schema';
+import { WindowShortcutsSchema } from '../../main/settings/interface-settings-schema';
 import { SETTINGS_PAGES } from '../../renderer/src/settings/SettingsView';
 
 const ARTIFACTS = join(ROOT, 'artifacts', 'ui');
 const SOURCE_PASSWORD = 'ui-rig-pass';
 const MOUNT = '/webui.mp3';
 const missing = chromiumMissing();
+/** The in-window shortcuts are the settings' (defaults here), in Playwright's key names. */
+const WINDOW_KEYS = WindowShortcutsSchema.parse({});
+const key = (accelerator: string): string => accelerator.replace('CommandOrControl', 'Control');
 if (missing) console.log(`web UI tests skipped: ${missing}`);
 
 let icecast: Icecast | undefined;
@@ -137,6 +141,19 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
     }
     await page.getByRole('tab', { name: 'Recording', exact: true }).click();
     await expect.poll(() => page.getByTestId('record-preview').textContent(), { timeout: 5000 }).toContain(recordDir);
+
+    // The theme setting applies at once (saved through the host, echoed by settings.changed).
+    await page.getByRole('tab', { name: 'Interface', exact: true }).click();
+    await page.getByLabel('Theme').selectOption('light');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await page.getByRole('button', { name: 'Main' }).click();
+    await shot('main-window-light');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Interface', exact: true }).click();
+    await page.getByLabel('Theme').selectOption('dark');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
   });
 
   it('connect: the display counts and Icecast lists the mount; title reaches Icecast; record grows a file; stop all ends everything', async () => {
@@ -187,17 +204,17 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
     for (const control of [/^Connect/, /^Record/, /^Stop all/, /^Send$/, /^Quit Airtight$/]) expect([...reached].some((n) => control.test(n))).toBe(true);
     expect(await page.getByRole('meter', { name: 'Left channel level' }).getAttribute('aria-valuenow')).not.toBeNull();
 
-    await page.keyboard.press('Alt+C');
+    await page.keyboard.press(key(WINDOW_KEYS.connect));
     expect(await icecast!.waitForMount(MOUNT, true, 15_000)).toBe(true);
     await expect.poll(() => page.getByTestId('live-state').textContent(), { timeout: 10_000 }).toMatch(/^On air/);
     await page.keyboard.press('Alt+T');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('title-input');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('title-input');
     await page.keyboard.type('Keyboard Only');
     await page.keyboard.press('Enter');
     await until(async () => (await icecastTitle()) === 'Keyboard Only', 10_000, 'the keyboard title in Icecast');
-    await page.keyboard.press('Alt+R');
+    await page.keyboard.press(key(WINDOW_KEYS.recordToggle));
     await expect.poll(() => page.getByTestId('live-state').textContent(), { timeout: 10_000 }).toBe('On air, recording');
-    await page.keyboard.press('Alt+X');
+    await page.keyboard.press(key(WINDOW_KEYS.stopAll));
     expect(await icecast!.waitForMount(MOUNT, false, 10_000)).toBe(true);
     await expect.poll(() => page.getByTestId('live-state').textContent(), { timeout: 10_000 }).toBe('Not streaming, not recording');
   });

@@ -56,10 +56,10 @@ export function GainSlider(): React.JSX.Element {
         onChange={(e) => send(Number(e.target.value))}
         onDoubleClick={() => send(0)}
       />
-      <output htmlFor="gain" data-testid="gain-value">
+      <span className="gain-value" aria-hidden="true" data-testid="gain-value">
         {db > 0 ? '+' : ''}
         {db.toFixed(1)} dB
-      </output>
+      </span>
     </section>
   );
 }

@@ -4,7 +4,6 @@ import { useOperator } from '../store/operator-store';
 
 export function LinkBanner(): React.JSX.Element | null {
   const link = useOperator((s) => s.link);
-  const engine = useOperator((s) => s.engine);
   if (link.state === 'disconnected') {
     return (
       <p className="banner banner-error" role="alert" data-testid="link-banner">
@@ -14,16 +13,8 @@ export function LinkBanner(): React.JSX.Element | null {
   }
   if (link.state === 'connecting') {
     return (
-      <p className="banner" role="status" data-testid="link-banner">
+      <p className="banner" aria-live="polite" data-testid="link-banner">
         Connecting to Airtight…
-      </p>
-    );
-  }
-  if (engine.state !== 'running') {
-    return (
-      <p className={`banner ${engine.state === 'failed' ? 'banner-error' : ''}`} role="status">
-        Engine {engine.state}
-        {engine.reason ? `: ${engine.reason}` : ''}
       </p>
     );
   }

@@ -13,6 +13,8 @@ const FLOOR_DB = -60;
 const STALE_MS = 1000;
 const ARIA_EVERY_MS = 500;
 const CHANNELS = ['L', 'R'] as const;
+/** Scale marks; their positions are in styles.css (.tick-N), linear in dB like the bars. */
+const SCALE_DB = [-60, -48, -36, -24, -18, -12, -6, 0] as const;
 
 function fraction(value: number | undefined): number {
   if (value === undefined || !Number.isFinite(value)) return 0;
@@ -20,7 +22,7 @@ function fraction(value: number | undefined): number {
 }
 
 export function Meters(): React.JSX.Element {
-  const bars = useRef<(HTMLDivElement | null)[]>([]);
+  const covers = useRef<(HTMLDivElement | null)[]>([]);
   const holds = useRef<(HTMLDivElement | null)[]>([]);
   const meters = useRef<(HTMLDivElement | null)[]>([]);
   const readouts = useRef<(HTMLSpanElement | null)[]>([]);
@@ -36,11 +38,9 @@ export function Meters(): React.JSX.Element {
       CHANNELS.forEach((_, i) => {
         const channel = fresh?.channels[i] ?? fresh?.channels[0];
         const peak = channel?.peakDb;
-        const bar = bars.current[i];
-        if (bar) {
-          bar.style.transform = `scaleX(${fraction(peak)})`;
-          bar.classList.toggle('meter-hot', (peak ?? -Infinity) > -3);
-        }
+        // The colour zones stay put (green / amber / red by level); a cover hides what is above the level.
+        const cover = covers.current[i];
+        if (cover) cover.style.transform = `scaleX(${1 - fraction(peak)})`;
         const hold = holds.current[i];
         if (hold) hold.style.left = `${fraction(channel?.peakHoldDb) * 100}%`;
         const readout = readouts.current[i];
@@ -79,7 +79,8 @@ export function Meters(): React.JSX.Element {
             aria-valuenow={FLOOR_DB}
             ref={(el) => void (meters.current[i] = el)}
           >
-            <div className="meter-bar" ref={(el) => void (bars.current[i] = el)} />
+            <div className="meter-zones" />
+            <div className="meter-cover" ref={(el) => void (covers.current[i] = el)} />
             <div className="meter-hold" ref={(el) => void (holds.current[i] = el)} />
           </div>
           <span className="meter-readout" ref={(el) => void (readouts.current[i] = el)}>
@@ -88,11 +89,11 @@ export function Meters(): React.JSX.Element {
         </div>
       ))}
       <div className="meter-scale" aria-hidden="true">
-        <span>-60</span>
-        <span>-40</span>
-        <span>-20</span>
-        <span>-10</span>
-        <span>0 dB</span>
+        {SCALE_DB.map((mark) => (
+          <span key={mark} className={`tick tick-${-mark}`}>
+            {mark}
+          </span>
+        ))}
       </div>
       <span className="loudness" data-testid="loudness" ref={loudness}>
         – LUFS

@@ -1,12 +1,12 @@
 /**
  * Quit. While on air (streaming or recording) it asks first, unless the operator turned that
- * off (interface.confirmQuitWhileOnAir).
+ * off (interface.confirmQuitWhileOnAir). In the desktop app main asks, natively.
  */
 import type React from 'react';
 import { useRef } from 'react';
 import { isOnAir, useOperator } from '../store/operator-store';
 import { useSettings } from '../store/settings-store';
-import { quitApp } from '../store/session';
+import { quitApp, transportKind } from '../store/session';
 
 export function QuitButton(): React.JSX.Element {
   const onAir = useOperator(isOnAir);
@@ -14,7 +14,8 @@ export function QuitButton(): React.JSX.Element {
   const confirm = useSettings((s) => (s.settings?.interface as { confirmQuitWhileOnAir?: boolean } | undefined)?.confirmQuitWhileOnAir ?? true);
   const dialog = useRef<HTMLDialogElement | null>(null);
   const ask = (): void => {
-    if (onAir && confirm) dialog.current?.showModal();
+    // The desktop app asks in main (a native dialog, also for the tray and Ctrl+Q): not twice.
+    if (onAir && confirm && transportKind() === 'browser') dialog.current?.showModal();
     else void quitApp();
   };
   return (

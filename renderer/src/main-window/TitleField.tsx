@@ -4,12 +4,13 @@ import { useState } from 'react';
 import { MAX_TITLE_LENGTH } from '../../../main/protocol/operator-api';
 import { useOperator } from '../store/operator-store';
 import { run } from '../store/session';
-import { SHORTCUT_HINTS } from './shortcuts';
+import { useShortcutHint } from './shortcuts';
 
 export function TitleField(): React.JSX.Element {
   const song = useOperator((s) => s.status.song);
   const titles = useOperator((s) => s.titles);
   const [text, setText] = useState('');
+  const hint = useShortcutHint('title');
   const refused = Object.entries(titles).filter(([, t]) => !t.ok);
   const submit = (event: React.FormEvent): void => {
     event.preventDefault();
@@ -18,7 +19,7 @@ export function TitleField(): React.JSX.Element {
   return (
     <form className="title" onSubmit={submit} aria-label="Song title">
       <label htmlFor="title-input">
-        Title <kbd>{SHORTCUT_HINTS.title.label}</kbd>
+        Title <kbd>{hint.label}</kbd>
       </label>
       <input
         id="title-input"
@@ -26,7 +27,7 @@ export function TitleField(): React.JSX.Element {
         maxLength={MAX_TITLE_LENGTH}
         value={text}
         placeholder={song || 'Artist - Song'}
-        aria-keyshortcuts={SHORTCUT_HINTS.title.aria}
+        aria-keyshortcuts={hint.aria}
         onChange={(e) => setText(e.target.value)}
       />
       <button type="submit">Send</button>

@@ -2,53 +2,54 @@
 import type React from 'react';
 import { useOperator } from '../store/operator-store';
 import { run } from '../store/session';
-import { SHORTCUT_HINTS } from './shortcuts';
+import { useShortcutHint, type ShortcutAction } from './shortcuts';
+
+function Hint({ action }: { action: ShortcutAction }): React.JSX.Element | null {
+  const { label } = useShortcutHint(action);
+  return label ? <kbd>{label}</kbd> : null;
+}
 
 export function TransportButtons(): React.JSX.Element {
   const { connected, connecting, recording } = useOperator((s) => s.status);
   const linkOpen = useOperator((s) => s.link.state === 'open');
   const streaming = connected || connecting;
+  const keys = {
+    connect: useShortcutHint('connect').aria,
+    disconnect: useShortcutHint('disconnect').aria,
+    record: useShortcutHint('recordToggle').aria,
+    stopAll: useShortcutHint('stopAll').aria,
+  };
   return (
     <section className="transport" aria-label="Main controls">
       <button
         type="button"
         className={`big ${connected ? 'is-on-air' : connecting ? 'is-connecting' : ''}`}
         aria-pressed={streaming}
-        aria-keyshortcuts={SHORTCUT_HINTS.connect.aria}
+        aria-keyshortcuts={keys.connect}
         disabled={!linkOpen || streaming}
         onClick={() => void run('connect', undefined, 'Connect')}
       >
         {connected ? 'On air' : connecting ? 'Connecting…' : 'Connect'}
-        <kbd>{SHORTCUT_HINTS.connect.label}</kbd>
+        <Hint action="connect" />
       </button>
-      <button
-        type="button"
-        className="big"
-        aria-keyshortcuts={SHORTCUT_HINTS.disconnect.aria}
-        disabled={!linkOpen || !streaming}
-        onClick={() => void run('disconnect', undefined, 'Stop streaming')}
-      >
-        Stop<kbd>{SHORTCUT_HINTS.disconnect.label}</kbd>
+      <button type="button" className="big" aria-keyshortcuts={keys.disconnect} disabled={!linkOpen || !streaming} onClick={() => void run('disconnect', undefined, 'Stop streaming')}>
+        Stop
+        <Hint action="disconnect" />
       </button>
       <button
         type="button"
         className={`big ${recording ? 'is-recording' : ''}`}
         aria-pressed={recording}
-        aria-keyshortcuts={SHORTCUT_HINTS.record.aria}
+        aria-keyshortcuts={keys.record}
         disabled={!linkOpen}
         onClick={() => void run(recording ? 'record.stop' : 'record.start', undefined, recording ? 'Stop recording' : 'Record')}
       >
         {recording ? 'Stop rec' : 'Record'}
-        <kbd>{SHORTCUT_HINTS.record.label}</kbd>
+        <Hint action="recordToggle" />
       </button>
-      <button
-        type="button"
-        className="big stop-all"
-        aria-keyshortcuts={SHORTCUT_HINTS.stopAll.aria}
-        disabled={!linkOpen}
-        onClick={() => void run('stop.all', undefined, 'Stop all')}
-      >
-        Stop all<kbd>{SHORTCUT_HINTS.stopAll.label}</kbd>
+      <button type="button" className="big stop-all" aria-keyshortcuts={keys.stopAll} disabled={!linkOpen} onClick={() => void run('stop.all', undefined, 'Stop all')}>
+        Stop all
+        <Hint action="stopAll" />
       </button>
     </section>
   );

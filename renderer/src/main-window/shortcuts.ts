@@ -1,21 +1,44 @@
 /**
- * In-window shortcuts for the main actions. Alt+letter: it works while typing in the title
- * field and does not collide with the browser's own Ctrl shortcuts.
+ * In-window shortcuts for the main actions. The keys of connect / disconnect / record / stop
+ * all come from the settings (interface.shortcuts.window, one source with the desktop app);
+ * going to the title field and to the settings are fixed (Alt+T, Alt+S).
  */
-export const SHORTCUT_HINTS = {
-  connect: { key: 'c', label: 'Alt+C', aria: 'Alt+C' },
-  disconnect: { key: 'd', label: 'Alt+D', aria: 'Alt+D' },
-  record: { key: 'r', label: 'Alt+R', aria: 'Alt+R' },
-  stopAll: { key: 'x', label: 'Alt+X', aria: 'Alt+X' },
-  title: { key: 't', label: 'Alt+T', aria: 'Alt+T' },
-  settings: { key: 's', label: 'Alt+S', aria: 'Alt+S' },
-} as const;
+import { useSettings } from '../store/settings-store';
+import { displayAccelerator, matchesCombo, parseAccelerator } from './accelerator';
 
-export type ShortcutAction = keyof typeof SHORTCUT_HINTS;
+export type ShortcutAction = 'connect' | 'disconnect' | 'recordToggle' | 'stopAll' | 'stopAllAndQuit' | 'title' | 'settings';
 
-/** The action an Alt+key press means, if any (by `code`, so keyboard layouts with dead Alt keys still work). */
-export function shortcutFor(event: Pick<KeyboardEvent, 'altKey' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'code'>): ShortcutAction | undefined {
-  if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return undefined;
-  const letter = event.code.startsWith('Key') ? event.code.slice(3).toLowerCase() : '';
-  return (Object.keys(SHORTCUT_HINTS) as ShortcutAction[]).find((action) => SHORTCUT_HINTS[action].key === letter);
+export const ACTION_NAMES: Record<ShortcutAction, string> = {
+  connect: 'Connect',
+  disconnect: 'Stop streaming',
+  recordToggle: 'Record / stop recording',
+  stopAll: 'Stop all',
+  stopAllAndQuit: 'Stop all and quit',
+  title: 'Go to the title field',
+  settings: 'Settings / main view',
+};
+
+const FIXED: Partial<Record<ShortcutAction, string>> = { title: 'Alt+T', settings: 'Alt+S' };
+
+/** The accelerator of each action ('' = none). */
+export function shortcutKeys(settings: Record<string, unknown> | undefined): Record<ShortcutAction, string> {
+  const window = ((settings?.interface as { shortcuts?: { window?: Record<string, string> } } | undefined)?.shortcuts?.window ?? {}) as Record<string, string>;
+  const keys = {} as Record<ShortcutAction, string>;
+  for (const action of Object.keys(ACTION_NAMES) as ShortcutAction[]) keys[action] = FIXED[action] ?? window[action] ?? '';
+  return keys;
+}
+
+export function actionFor(keys: Record<ShortcutAction, string>, event: KeyboardEvent): ShortcutAction | undefined {
+  return (Object.keys(keys) as ShortcutAction[]).find((action) => {
+    const combo = parseAccelerator(keys[action]);
+    return combo !== undefined && matchesCombo(combo, event);
+  });
+}
+
+/** Label and aria-keyshortcuts of an action's key, for buttons. */
+export function useShortcutHint(action: ShortcutAction): { label: string; aria: string | undefined } {
+  const accelerator = useSettings((s) => shortcutKeys(s.settings)[action]);
+  if (!accelerator) return { label: '', aria: undefined };
+  const label = displayAccelerator(accelerator);
+  return { label, aria: label.replace('Ctrl', 'Control') };
 }

@@ -1,13 +1,16 @@
 /** Wires the in-window shortcuts (shortcuts.ts) to the main actions while the app is shown. */
 import { useEffect } from 'react';
 import { useOperator } from '../store/operator-store';
-import { run } from '../store/session';
-import { shortcutFor } from './shortcuts';
+import { useSettings } from '../store/settings-store';
+import { quitApp, run } from '../store/session';
+import { actionFor, shortcutKeys } from './shortcuts';
 
 export function useShortcuts(showSettings: () => void, showMain: () => void): void {
+  const settings = useSettings((s) => s.settings);
   useEffect(() => {
+    const keys = shortcutKeys(settings);
     const onKey = (event: KeyboardEvent): void => {
-      const action = shortcutFor(event);
+      const action = actionFor(keys, event);
       if (!action) return;
       event.preventDefault();
       const { status } = useOperator.getState();
@@ -18,15 +21,20 @@ export function useShortcuts(showSettings: () => void, showMain: () => void): vo
         case 'disconnect':
           void run('disconnect', undefined, 'Stop streaming');
           return;
-        case 'record':
+        case 'recordToggle':
           void run(status.recording ? 'record.stop' : 'record.start', undefined, 'Record');
           return;
         case 'stopAll':
           void run('stop.all', undefined, 'Stop all');
           return;
+        case 'stopAllAndQuit':
+          // Asked for explicitly: no question, as the tray's "stop all and quit".
+          void run('stop.all', undefined, 'Stop all').then(() => quitApp());
+          return;
         case 'title':
           showMain();
-          // The main view may only now be rendering.
+          // From the settings, the main view only renders on the next tick.
+          document.getElementById('title-input')?.focus();
           setTimeout(() => document.getElementById('title-input')?.focus(), 0);
           return;
         case 'settings':
@@ -36,5 +44,5 @@ export function useShortcuts(showSettings: () => void, showMain: () => void): vo
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [showSettings, showMain]);
+  }, [settings, showSettings, showMain]);
 }

@@ -16,6 +16,8 @@ export function db(value: number | undefined, floor = -90): string {
   return value.toFixed(1);
 }
 
+/** The operator's local time of day (entries carry UTC ISO times). */
 export function timeOfDay(iso: string): string {
-  return iso.length >= 19 ? iso.slice(11, 19) : iso;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString([], { hour12: false });
 }

@@ -69,6 +69,8 @@ export interface OperatorState {
   recordError: AppError | undefined;
   gainDb: number;
   log: LogEntry[];
+  /** The previous run's crash or unclean shutdown, said once at start (desktop app). */
+  notice: string | undefined;
   shutdown: { trigger: string; steps: ShutdownProgress[] } | undefined;
 }
 
@@ -100,6 +102,7 @@ export const useOperator = create<OperatorState>(() => ({
   recordError: undefined,
   gainDb: 0,
   log: [],
+  notice: undefined,
   shutdown: undefined,
 }));
 
@@ -134,6 +137,7 @@ export function applySnapshot(snapshot: OperatorSnapshot): void {
       servers: Array.isArray(snapshot.servers) ? snapshot.servers : s.servers,
       streams,
       log: merged.slice(-KEEP_LOG),
+      notice: (snapshot as { notice?: string }).notice ?? s.notice,
       ...(snapshot.aes67 ? { aes67: { ...s.aes67, ...readAes67(snapshot.aes67) } } : {}),
     };
   });

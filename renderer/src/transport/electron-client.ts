@@ -47,7 +47,8 @@ export class ElectronOperatorClient implements OperatorTransport {
       aes67: { running: false },
       ...operatorSnapshot,
       log: operatorSnapshot?.log ?? state.recentLog,
-    };
+      ...(state.previousRunNotice ? { notice: state.previousRunNotice } : {}),
+    } as OperatorSnapshot;
   }
 
   onEvent(listener: (name: EventName, data: unknown) => void): () => void {

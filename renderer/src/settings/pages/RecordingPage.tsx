@@ -29,7 +29,7 @@ export function RecordingPage(): React.JSX.Element {
         <legend>Files</legend>
         <SchemaForm schema={RecordSettingsSchema} value={getIn(api.draft, ['audio', 'record'])} path={['audio', 'record']} edit={api.edit} errors={api.errors} hidden={['codec', 'codecs', 'wav']} labels={{ folder: 'Folder', fileName: 'File name template' }} />
         <p className="preview" aria-live="polite" data-testid="record-preview">
-          Next file: <output className={preview?.ok === false ? 'error-text' : ''}>{preview?.text ?? '…'}</output>
+          Next file: <span className={`path ${preview?.ok === false ? 'error-text' : ''}`}>{preview?.text ?? '…'}</span>
         </p>
         <p className="muted">
           Tokens: %Y %m %d %H %M %S (date and time), %N (counter), %i (index). The folder is on the machine running Airtight.

@@ -2,20 +2,13 @@
 import type React from 'react';
 import type { z } from 'zod';
 import { SettingsSchema } from '../../../../main/settings/settings-schema';
-import { SHORTCUT_HINTS, type ShortcutAction } from '../../main-window/shortcuts';
+import { ACTION_NAMES, shortcutKeys, type ShortcutAction } from '../../main-window/shortcuts';
+import { displayAccelerator } from '../../main-window/accelerator';
+import { useSettings } from '../../store/settings-store';
 import { SaveBar } from '../SaveBar';
 import { SchemaField } from '../SchemaForm';
 import { describe } from '../schema-fields';
 import { getIn, useDraft } from '../use-draft';
-
-const ACTIONS: Record<ShortcutAction, string> = {
-  connect: 'Connect',
-  disconnect: 'Stop streaming',
-  record: 'Record / stop recording',
-  stopAll: 'Stop all',
-  title: 'Go to the title field',
-  settings: 'Open settings',
-};
 
 function globalShortcutsSchema(): z.ZodType | undefined {
   const info = describe(SettingsSchema.shape.interface);
@@ -25,10 +18,11 @@ function globalShortcutsSchema(): z.ZodType | undefined {
 export function ShortcutsPage(): React.JSX.Element {
   const api = useDraft(['interface']);
   const globalSchema = globalShortcutsSchema();
+  const keys = shortcutKeys(useSettings((s) => s.settings));
   return (
     <>
       <table className="shortcuts">
-        <caption>In this window</caption>
+        <caption>In this window (as saved; the window keys are edited below)</caption>
         <thead>
           <tr>
             <th scope="col">Action</th>
@@ -36,19 +30,17 @@ export function ShortcutsPage(): React.JSX.Element {
           </tr>
         </thead>
         <tbody>
-          {(Object.keys(ACTIONS) as ShortcutAction[]).map((action) => (
+          {(Object.keys(ACTION_NAMES) as ShortcutAction[]).map((action) => (
             <tr key={action}>
-              <td>{ACTIONS[action]}</td>
-              <td>
-                <kbd>{SHORTCUT_HINTS[action].label}</kbd>
-              </td>
+              <td>{ACTION_NAMES[action]}</td>
+              <td>{keys[action] ? <kbd>{displayAccelerator(keys[action])}</kbd> : <span className="muted">none</span>}</td>
             </tr>
           ))}
         </tbody>
       </table>
       {globalSchema ? (
         <>
-          <SchemaField name="shortcuts" label="Global shortcuts (desktop app)" schema={globalSchema} value={getIn(api.draft, ['interface', 'shortcuts'])} path={['interface', 'shortcuts']} edit={api.edit} errors={api.errors} />
+          <SchemaField name="shortcuts" label="Shortcuts" schema={globalSchema} value={getIn(api.draft, ['interface', 'shortcuts'])} path={['interface', 'shortcuts']} edit={api.edit} errors={api.errors} />
           <SaveBar api={api} />
         </>
       ) : (
