@@ -86,6 +86,12 @@ async function icecast(
   return { ok: false, failure: answer };
 }
 
+/**
+ * Shoutcast v1 source protocol on port + 1. Shoutcast 2 (DNAS 2.x) is reached the same way, as
+ * BUTT does: DNAS 2 takes v1 sources ("legacy" sources; since 2.4.7 for any stream, picked by
+ * its password), with `user:pass:#sid` in the password field. DNAS 2's own Ultravox 2.1 source
+ * protocol is not implemented, and no server here speaks it to test against.
+ */
 async function shoutcast(options: HandshakeOptions): Promise<HandshakeResult> {
   const where = describeServer(options.entry);
   const dialed = await dial(options, options.entry.port + 1);
