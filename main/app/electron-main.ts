@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         quitAdapter.requestQuit('app-quit');
         return Promise.resolve({ quitting: true });
       },
-      'operator:snapshot': () => host.operator.snapshot(),
+      'operator:snapshot': () => ({ ...host.operator.snapshot(), globalShortcuts: shell.shortcuts.status() }),
     },
     (message) => host.log.warn(message),
   );

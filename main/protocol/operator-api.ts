@@ -145,6 +145,12 @@ export interface OperatorSnapshot {
   servers: string[];
   log: unknown[];
   aes67: Aes67StateEvent;
+  /**
+   * Desktop app only (main/desktop/shortcut-controller.ts): each global shortcut of the
+   * settings and whether the OS took it; a refused one carries the error to show beside it.
+   * Absent in the web UI (a browser has no global shortcuts).
+   */
+  globalShortcuts?: { action: string; accelerator: string; state: 'registered' | 'refused'; error?: { code: string; message: string } }[];
 }
 
 /** Events pushed to operators. `audio.levels` is throttled per client and dropped, never queued. */
