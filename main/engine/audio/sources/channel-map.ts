@@ -34,10 +34,12 @@ export function checkChannelMap(map: ChannelMap, deviceChannels: number): AppErr
   return null;
 }
 
-/** Maps interleaved `input` (inChannels per frame) to a new interleaved array. */
+/** Maps interleaved `input` (inChannels per frame) to a new interleaved array, or returns `input` when it already is stereo L/R. */
 export function mapChannels(input: Float32Array, inChannels: number, map: ChannelMap): Float32Array {
   const frames = Math.floor(input.length / inChannels);
   const { left, right } = map;
+  // Stereo in, left = 0, right = 1: already in shape (the capture hands over a fresh array per block).
+  if (!map.mono && inChannels === 2 && left === 0 && right === 1 && input.length === frames * 2) return input;
   if (map.mono) {
     const out = new Float32Array(frames);
     for (let i = 0, j = 0; i < frames; i++, j += inChannels) out[i] = (input[j + left]! + input[j + right]!) * 0.5;
