@@ -184,6 +184,28 @@ describe('operator API: AES67', () => {
   });
 });
 
+describe('operator API: AES67 state follows the engine', () => {
+  it('an engine crash reports the AES67 output as stopped (the restarted engine is not sending)', async () => {
+    await startWithApi();
+    await ok('settings.update', {
+      sections: {
+        audio: { input: { source: 'tone', sampleRate: 48000 } },
+        aes67: { address: '239.69.77.10', port: 5004, interface: '127.0.0.1', loopback: false, ptp: false, sap: false },
+      },
+    });
+    await ok('aes67.start');
+    expect((await ok<{ aes67: { running: boolean } }>('status.get')).aes67.running).toBe(true);
+    const before = client!.messages.length;
+    process.kill(airtight!.enginePid, 'SIGKILL');
+    const stoppedEvent = () => client!.messages.slice(before).some((m) => m.type === 'event' && m.name === 'aes67.state' && !(m.data as { running: boolean }).running);
+    expect(await waitUntil(stoppedEvent, 5000)).toBe(true);
+    expect(await waitUntil(() => client!.messages.slice(before).some((m) => m.type === 'event' && m.name === 'engine.state' && (m.data as { state: string }).state === 'running'), 10_000)).toBe(true);
+    const after = await ok<{ aes67: { running: boolean } }>('status.get');
+    expect(after.aes67.running).toBe(false);
+    expect((await ok<{ running: boolean }>('aes67.sdp')).running).toBe(false);
+  });
+});
+
 describe('operator API: quit leaves nothing', () => {
   it('after quit over the API the process tree is gone', async () => {
     await startWithApi();

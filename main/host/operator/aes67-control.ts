@@ -76,6 +76,13 @@ export class Aes67Control {
     return { running: false };
   }
 
+  /** The engine went away (crash, restart, quit): whatever it was sending stopped with it. */
+  engineGone(): void {
+    if (!this.current.running) return;
+    this.clock = undefined;
+    this.set({ running: false });
+  }
+
   /** Stop then start with the saved settings (after settings.update), only when running. */
   async restartIfRunning(): Promise<boolean> {
     if (!this.current.running) return false;

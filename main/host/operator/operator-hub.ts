@@ -53,7 +53,10 @@ export class OperatorHub {
     deps.addSink({
       name: 'operator API',
       log: (entry) => this.emit('log', entry),
-      engineState: (state) => this.emit('engine.state', state),
+      engineState: (state) => {
+        if (state.state !== 'running') this.aes67.engineGone();
+        this.emit('engine.state', state);
+      },
       shutdownStarted: (trigger) => this.emit('shutdown.started', { trigger }),
       shutdownProgress: (progress) => this.emit('shutdown.progress', progress),
     });
