@@ -23,6 +23,8 @@ interface FormProps {
   only?: readonly string[];
   /** Overrides the legend / label of a key. */
   labels?: Record<string, string>;
+  /** Labels of the items of number lists, by key (EQ bands by frequency). */
+  listLabels?: Record<string, readonly string[]>;
 }
 
 function idOf(path: Path): string {
@@ -39,7 +41,7 @@ function FieldError({ path, errors }: { path: Path; errors: Record<string, strin
 }
 
 /** The fields of an object schema. */
-export function SchemaForm({ schema, value, path, edit, errors, hidden = [], only, labels = {} }: FormProps): React.JSX.Element {
+export function SchemaForm({ schema, value, path, edit, errors, hidden = [], only, labels = {}, listLabels }: FormProps): React.JSX.Element {
   const info = describe(schema);
   if (info.field.kind !== 'object') return <></>;
   const object = (value ?? {}) as Record<string, unknown>;
@@ -47,7 +49,7 @@ export function SchemaForm({ schema, value, path, edit, errors, hidden = [], onl
   return (
     <div className="form-grid">
       {keys.map((key) => (
-        <SchemaField key={key} name={key} label={labels[key] ?? labelOf(key)} schema={info.field.kind === 'object' ? info.field.shape[key]! : schema} value={object[key]} path={[...path, key]} edit={edit} errors={errors} />
+        <SchemaField key={key} name={key} label={labels[key] ?? labelOf(key)} schema={info.field.kind === 'object' ? info.field.shape[key]! : schema} value={object[key]} path={[...path, key]} edit={edit} errors={errors} listLabels={listLabels} />
       ))}
     </div>
   );
@@ -61,9 +63,10 @@ interface FieldProps {
   path: Path;
   edit: Edit;
   errors: Record<string, string>;
+  listLabels?: Record<string, readonly string[]> | undefined;
 }
 
-export function SchemaField({ label, schema, value, path, edit, errors }: FieldProps): React.JSX.Element | null {
+export function SchemaField({ name, label, schema, value, path, edit, errors, listLabels }: FieldProps): React.JSX.Element | null {
   const info = describe(schema);
   const id = idOf(path);
   const invalid = errors[pathKey(path)] !== undefined;
@@ -99,7 +102,7 @@ export function SchemaField({ label, schema, value, path, edit, errors }: FieldP
             </select>
           </div>
         )}
-        <SchemaForm schema={chosen ? chosen.schema : info.inner} value={current} path={path} edit={edit} errors={errors} hidden={variant ? [variant.discriminator] : []} />
+        <SchemaForm schema={chosen ? chosen.schema : info.inner} value={current} path={path} edit={edit} errors={errors} hidden={variant ? [variant.discriminator] : []} listLabels={listLabels} />
         <FieldError path={path} errors={errors} />
       </fieldset>
     );
@@ -162,18 +165,19 @@ export function SchemaField({ label, schema, value, path, edit, errors }: FieldP
       );
     case 'number-list': {
       const list = Array.isArray(value) ? (value as number[]) : [];
+      const itemLabels = listLabels?.[name];
       return (
         <fieldset className="group number-list">
           <legend>{label}</legend>
           {list.map((item, i) => (
             <label key={i} className="list-item">
-              <span>{i + 1}</span>
+              <span>{itemLabels?.[i] ?? i + 1}</span>
               <input
                 type="number"
                 step="any"
                 min={field.item.kind === 'number' ? field.item.min : undefined}
                 max={field.item.kind === 'number' ? field.item.max : undefined}
-                aria-label={`${label} ${i + 1}`}
+                aria-label={`${label} ${itemLabels?.[i] ?? i + 1}`}
                 value={Number.isFinite(item) ? item : ''}
                 onChange={(e) => edit(path, list.map((v, j) => (j === i ? Number(e.target.value) : v)))}
               />

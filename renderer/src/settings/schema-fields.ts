@@ -112,18 +112,16 @@ export function schemaAt(schema: AnySchema, path: (string | number)[]): AnySchem
   return current;
 }
 
-/** "confirmQuitWhileOnAir" -> "Confirm quit while on air"; units kept readable. */
+/** A key's last word that is a unit, as the label shows it. */
+const UNITS: Record<string, string> = { db: '(dB)', dbfs: '(dBFS)', kbps: '(kbps)', seconds: '(s)', ms: '(ms)', minutes: '(min)', lufs: '(LUFS)' };
+
+/** "confirmQuitWhileOnAir" -> "Confirm quit while on air"; "masterGainDb" -> "Master gain (dB)". */
 export function labelOf(key: string): string {
-  const words = key
-    .replace(/Db$/, ' (dB)')
-    .replace(/Dbfs$/, ' (dBFS)')
-    .replace(/Kbps$/, ' (kbps)')
-    .replace(/Seconds$/, ' (s)')
-    .replace(/Ms$/, ' (ms)')
-    .replace(/Minutes$/, ' (min)')
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(' ');
+  const last = words.length > 1 ? UNITS[words[words.length - 1]!] : undefined;
+  if (last) words[words.length - 1] = last;
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function pathKey(path: (string | number)[]): string {

@@ -5,12 +5,13 @@ import { SaveBar } from '../SaveBar';
 import { SchemaForm } from '../SchemaForm';
 import { getIn, useDraft } from '../use-draft';
 
+const BAND_LABELS = EQ_BAND_FREQUENCIES.map((hz) => (hz >= 1000 ? `${hz / 1000} kHz` : `${hz} Hz`));
+
 export function DspPage(): React.JSX.Element {
   const api = useDraft(['audio']);
   return (
     <>
-      <p className="muted">EQ bands (Hz): {EQ_BAND_FREQUENCIES.join(', ')}.</p>
-      <SchemaForm schema={dspSettingsSchema} value={getIn(api.draft, ['audio', 'dsp'])} path={['audio', 'dsp']} edit={api.edit} errors={api.errors} labels={{ stream: 'Stream path', record: 'Record path' }} />
+      <SchemaForm schema={dspSettingsSchema} value={getIn(api.draft, ['audio', 'dsp'])} path={['audio', 'dsp']} edit={api.edit} errors={api.errors} labels={{ stream: 'Stream path', record: 'Record path' }} listLabels={{ gainsDb: BAND_LABELS }} />
       <SaveBar api={api} />
     </>
   );
