@@ -224,6 +224,7 @@ static void *pacer_main(void *arg) {
   pacer_t *p = arg;
   /* Timer slack: a normal thread's sleeps may end up to 50 us late by default. */
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  pthread_setname_np(pthread_self(), "aes67-pacer"); /* visible in ps -L / top -H */
   int granted = 0;
   char reason[160] = "";
   if (p->want_realtime) {
