@@ -110,13 +110,9 @@ async function main(): Promise<void> {
         ...(host.previousRunNotice ? { previousRunNotice: host.previousRunNotice } : {}),
       }),
       'app:quit': () => quitAdapter.requestQuit('app-quit'),
-      // A quit from the window goes through the quit adapter like Cmd+Q: the on-air
-      // confirmation first, then Electron's own quit sequence.
-      'operator:command': (command) => {
-        if (command.name !== 'quit') return host.operator.command(command, 'ipc');
-        quitAdapter.requestQuit('app-quit');
-        return Promise.resolve({ quitting: true });
-      },
+      // A quit from the window reaches the quit adapter (host.useQuitRequester) as 'app-quit':
+      // the on-air confirmation first, then Electron's own quit sequence.
+      'operator:command': (command) => host.operator.command(command, 'ipc'),
       'operator:snapshot': () => ({ ...host.operator.snapshot(), globalShortcuts: shell.shortcuts.status() }),
     },
     (message) => host.log.warn(message),

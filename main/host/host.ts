@@ -20,8 +20,7 @@ import type { CliArgs } from './cli-args';
 import { dataPaths, type DataPaths } from './data-dir';
 import { applyEnvDiagnostics } from './engine-diagnostics';
 import { LiveStatus } from './live-status';
-import { hostControlTarget, startHostControl } from './host-control';
-import type { ControlTarget } from './control/target';
+import { startHostControl } from './host-control';
 import { answerSecondLaunch, isInstanceRequest } from './second-launch';
 import { describeStopAll } from './operator/stop-all';
 import type { ControlServer } from './control/server';
@@ -106,8 +105,6 @@ export class Host {
   private quitting: Promise<ShutdownReport> | undefined;
   private quitRequester: ((trigger: ShutdownTrigger) => void) | undefined;
   previousRunNotice: string | undefined;
-  /** Connect, disconnect, record... as the command server runs them (errors go to the log). */
-  readonly controlTarget: ControlTarget = hostControlTarget(this, () => this.streams);
 
   private constructor(
     private readonly options: HostOptions,
@@ -433,8 +430,10 @@ export class Host {
     const answer = await answerSecondLaunch(argv, {
       quit: () => this.requestQuit('second-instance'),
       stopAll: () => this.stopAll().then(describeStopAll),
-      control: this.controlTarget,
+      run: (command) => this.operator.command(command, 'tray'),
+      status: () => this.status.get(),
     });
+    if (answer && !answer.ok) this.log.warn(`A launch's request was refused: ${answer.message}`, { code: 'SECOND_LAUNCH_REFUSED', message: answer.message });
     if (answer) return answer;
     this.log.info('Another launch on this data dir was handed over to this instance.');
     return { ok: true, message: `Airtight is already running (pid ${process.pid}).` };

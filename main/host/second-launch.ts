@@ -7,16 +7,18 @@
  */
 import { parseCliArgs } from './cli-args';
 import { parseControlArgs } from './control/client-args';
-import type { ControlTarget } from './control/target';
-import { formatStatus } from './control/wire';
+import { formatStatus, type StatusV3 } from './control/wire';
 import type { InstanceReply } from './instance-lock';
+import type { OperatorCommand } from '../protocol/operator-api';
+import { toAppError } from '../shared/errors';
 
 export interface SecondLaunchTarget {
   quit(): void;
   /** Quick stop; resolves with one line saying what was stopped. */
   stopAll(): Promise<string>;
-  /** The same target the command server drives. */
-  control: ControlTarget;
+  /** The operator dispatcher: its errors become the launch's answer (exit code 1). */
+  run(command: OperatorCommand): Promise<unknown>;
+  status(): StatusV3;
 }
 
 /** True when argv asks a running instance for something rather than starting one. */
@@ -36,33 +38,33 @@ export async function answerSecondLaunch(argv: string[], target: SecondLaunchTar
   if (control.error) return { ok: false, message: control.error };
   const request = control.request;
   if (!request) return undefined;
-  const t = target.control;
+  const run = async (command: OperatorCommand, done: string): Promise<InstanceReply> => {
+    try {
+      await target.run(command);
+      return { ok: true, message: done };
+    } catch (error) {
+      return { ok: false, message: toAppError(error, 'CONTROL_COMMAND_FAILED', 'The command failed').message };
+    }
+  };
   switch (request.kind) {
     case 'connect':
-      await (request.serverName === undefined ? t.connect() : t.connect(request.serverName));
-      return { ok: true, message: 'Connecting.' };
+      return run({ name: 'connect', params: request.serverName === undefined ? {} : { server: request.serverName } }, 'Connecting.');
     case 'disconnect':
-      await t.disconnect();
-      return { ok: true, message: 'Disconnected.' };
+      return run({ name: 'disconnect', params: {} }, 'Disconnected.');
     case 'start-recording':
-      await t.startRecording();
-      return { ok: true, message: 'Recording started.' };
+      return run({ name: 'record.start', params: {} }, 'Recording started.');
     case 'stop-recording':
-      await t.stopRecording();
-      return { ok: true, message: 'Recording stopped.' };
+      return run({ name: 'record.stop', params: {} }, 'Recording stopped.');
     case 'split-recording':
-      await t.splitRecording();
-      return { ok: true, message: 'Recording split.' };
+      return run({ name: 'record.split', params: {} }, 'Recording split.');
     case 'quit':
       target.quit();
       return { ok: true, message: 'Airtight is quitting.' };
     case 'set-song':
-      await t.setSong(request.title);
-      return { ok: true, message: 'Title set.' };
+      return run({ name: 'title.set', params: { title: request.title } }, 'Title set.');
     case 'set-threshold':
-      await t.setThreshold(request.threshold, request.seconds);
-      return { ok: true, message: `Threshold ${request.threshold} set to ${request.seconds} s.` };
+      return run({ name: 'threshold.set', params: { kind: request.threshold, seconds: request.seconds } }, `Threshold ${request.threshold} set to ${request.seconds} s.`);
     case 'status':
-      return { ok: true, message: formatStatus(await t.status()).trimEnd() };
+      return { ok: true, message: formatStatus(target.status()).trimEnd() };
   }
 }

@@ -82,6 +82,10 @@ describe('control launches reach the running instance', () => {
     expect(isPresent(airtight.enginePid)).toBe(true);
     expect(await icecast.mounts()).not.toContain('/butt.mp3');
 
+    // A refused command says why and fails (exit code 1), here and in the operator log.
+    const unknownServer = await secondLaunch(dataDir, '-s', 'NoSuchServer');
+    expect(unknownServer.code).toBe(1);
+    expect(unknownServer.out).toMatch(/No server named "NoSuchServer"/);
     // -s and -d through the same handover.
     expect((await secondLaunch(dataDir, '-s')).code).toBe(0);
     expect(await icecast.waitForMount('/butt.mp3', true, 10_000)).toBe(true);
