@@ -136,11 +136,10 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
     for (const { id, title } of SETTINGS_PAGES) {
       await page.getByRole('tab', { name: title, exact: true }).click();
       await page.getByRole('tabpanel').getByRole('heading', { name: title }).waitFor();
-      await page.waitForTimeout(300); // answers such as the file-name preview
+      // Pages that ask the host for something (the file-name preview) are shot once it answered.
+      if (id === 'recording') await expect.poll(() => page.getByTestId('record-preview').textContent(), { timeout: 5000 }).toContain(recordDir);
       await shot(`settings-${id}`);
     }
-    await page.getByRole('tab', { name: 'Recording', exact: true }).click();
-    await expect.poll(() => page.getByTestId('record-preview').textContent(), { timeout: 5000 }).toContain(recordDir);
 
     // The theme setting applies at once (saved through the host, echoed by settings.changed).
     await page.getByRole('tab', { name: 'Interface', exact: true }).click();

@@ -128,7 +128,8 @@ export function SchemaField({ name, label, schema, value, path, edit, errors, li
             max={field.max !== undefined && Number.isFinite(field.max) ? field.max : undefined}
             step={field.int ? 1 : 'any'}
             value={typeof value === 'number' && Number.isFinite(value) ? value : ''}
-            onChange={(e) => edit(path, e.target.value === '' ? (info.optional ? undefined : Number.NaN) : Number(e.target.value))}
+            placeholder={info.nullable || info.optional ? 'automatic' : undefined}
+            onChange={(e) => edit(path, e.target.value === '' ? (info.nullable ? null : info.optional ? undefined : Number.NaN) : Number(e.target.value))}
           />
           <FieldError path={path} errors={errors} />
         </div>
@@ -137,7 +138,13 @@ export function SchemaField({ name, label, schema, value, path, edit, errors, li
       return (
         <div className="field">
           <label htmlFor={id}>{label}</label>
-          <input type="text" {...a11y} value={typeof value === 'string' ? value : ''} onChange={(e) => edit(path, e.target.value === '' && info.optional ? undefined : e.target.value)} />
+          <input
+            type="text"
+            {...a11y}
+            value={typeof value === 'string' ? value : ''}
+            placeholder={info.nullable || info.optional ? '(none)' : undefined}
+            onChange={(e) => edit(path, e.target.value !== '' ? e.target.value : info.nullable ? null : info.optional ? undefined : '')}
+          />
           <FieldError path={path} errors={errors} />
         </div>
       );

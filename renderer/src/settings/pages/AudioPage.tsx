@@ -31,6 +31,7 @@ export function AudioPage(): React.JSX.Element {
         <legend>Device</legend>
         <div className="field">
           <label htmlFor="device">Input device</label>
+          <div className="field-row">
           <select id="device" value={deviceName ?? ''} onChange={(e) => api.edit(['audio', 'input', 'deviceName'], e.target.value || undefined)}>
             <option value="">System default</option>
             {deviceName && !device && <option value={deviceName}>{deviceName} (not found now)</option>}
@@ -43,6 +44,7 @@ export function AudioPage(): React.JSX.Element {
           <button type="button" onClick={() => void scan()}>
             Refresh
           </button>
+          </div>
         </div>
         {scanError && <p className="error-text">{scanError}</p>}
         {devices && devices.length === 0 && <p className="muted">No input device found: Airtight runs on its fallback source.</p>}
