@@ -35,10 +35,10 @@ afterAll(async () => {
 });
 
 describe('Liquidsoap harbor', () => {
-  it('MP3, Ogg Vorbis, Ogg Opus and Ogg FLAC each by PUT and by SOURCE: Liquidsoap decodes the tone from each', async () => {
-    const servers = LIQUIDSOAP_CODECS.flatMap(([name, codec]) =>
-      (['put', 'source'] as const).map((protocol) => ({ name: `${name}-${protocol}`, protocol, codec })),
-    );
+  // One protocol at a time: four sources at once is what Liquidsoap decodes in real time on a
+  // busy 2-core machine (eight at once made it fall behind and drop sources under load).
+  it.each(['put', 'source'] as const)('MP3, Ogg Vorbis, Ogg Opus and Ogg FLAC by %s: Liquidsoap decodes the tone from each', async (protocol) => {
+    const servers = LIQUIDSOAP_CODECS.map(([name, codec]) => ({ name: `${name}-${protocol}`, protocol, codec }));
     for (const s of servers) {
       const error = await rig.manager.start({ ...s, address: '127.0.0.1', port: liquidsoap.port, password: 'hackme', mount: `/${s.name}` });
       expect(error, JSON.stringify(error)).toBeUndefined();
