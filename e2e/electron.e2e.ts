@@ -237,6 +237,8 @@ describe.skipIf(!binary.present)('Airtight under Electron', () => {
     await expect(running.page.getByRole('status').textContent()).resolves.toBe(`Engine running (pid ${engine})`);
     expect(treeOf(running.pid).map((p) => p.pid)).toContain(engine);
     expect(running.exit).toBeUndefined();
+    // The tray is up and idle (nothing configured to stream).
+    expect(await trayState(running)).toBe('idle');
   });
 
   it('Quit shows the shutdown steps, then the app exits and leaves no process', async () => {

@@ -13,9 +13,12 @@ import type { TrayFactory, TrayMenuItem } from '../desktop/tray-controller';
 import type { WindowHandle } from '../desktop/window-controller';
 import type { DesktopAction } from '../desktop/desktop-actions';
 
-/** resources/ ships next to the app (electron-builder extraResources) or sits in the repo. */
+/**
+ * resources/ ships next to the app (electron-builder extraResources) or sits in the checkout,
+ * two levels above the built out/main/index.js (whatever the app path Electron was given).
+ */
 function resourcesDir(): string {
-  return app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
+  return app.isPackaged ? process.resourcesPath : join(__dirname, '..', '..', 'resources');
 }
 
 function trayIcon(state: TrayState) {

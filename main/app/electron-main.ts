@@ -41,13 +41,14 @@ async function main(): Promise<void> {
   const window = createMainWindow();
   // Set below, once the quit adapter exists (the shell's menu actions quit through it).
   let requestQuit: (trigger: Parameters<typeof host.quit>[0]) => void = (trigger) => void host.quit(trigger);
+  const notify = electronNotifier();
   const shell = startDesktopShell({
     host: desktopHost(host),
     run: hostCommandRunner(host),
     window: electronWindowHandle(window),
     createTray: electronTrayFactory,
     shortcuts: electronShortcuts,
-    ...(electronNotifier() ? { notify: electronNotifier()! } : {}),
+    ...(notify ? { notify } : {}),
     ask: electronQuitQuestion(window),
     requestQuit: (trigger) => requestQuit(trigger),
     shortcutRefusalHint: shortcutRefusalHint(),
