@@ -10,7 +10,7 @@
 import { describe, it, expect } from 'vitest';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import { SharedAudioRing } from '../../main/engine/aes67/audio-ring';
 import { PacerStats } from '../../main/engine/aes67/pacer-stats';
 import { ClockMappingWriter, createClockMapping, TAI_UTC_OFFSET_S } from '../../main/engine/aes67/media-clock';
@@ -157,5 +157,38 @@ describe('native pacing thread: stop and clock', () => {
     const c = loaded.addon.monotonicNs();
     expect(a <= b && b <= c).toBe(true);
     expect(Number(c - a)).toBeLessThan(1e9);
+  });
+});
+
+describe('AES67 sender with each pacer', () => {
+  it.for(['native', 'javascript'] as const)('%s: reports the pacer in use, stops with every step confirmed, and leaves no thread or socket', async (kind, ctx) => {
+    if (kind === 'native' && (skipNative || 'reason' in loaded)) return ctx.skip(skipNative);
+    const { Aes67Sender, describePacer } = await import('../../main/engine/aes67/sender');
+    const { FreeRunClock } = await import('../../main/engine/aes67/media-clock');
+    const { Aes67SenderSettingsSchema } = await import('../../main/engine/aes67/aes67-settings');
+    // UDP sockets of this process (its fds that appear in the UDP table; worker threads also open unix sockets).
+    const sockets = (): string[] => {
+      const inodes = new Set([...fds().values()].map((t) => /^socket:\[(\d+)\]$/.exec(t)?.[1]).filter(Boolean));
+      return readFileSync('/proc/self/net/udp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)[9]).filter((inode) => inode !== undefined && inodes.has(inode)) as string[];
+    };
+    const before = sockets();
+    const socketsBefore = before.length;
+    const settings = Aes67SenderSettingsSchema.parse({ interface: '127.0.0.1', sap: false, port: 15_990 });
+    const sender = await Aes67Sender.start({ settings, clock: new FreeRunClock(), inputRate: 48_000, pacer: { kind } });
+    if ('error' in sender) throw new Error(sender.error.message);
+    const status = sender.status();
+    expect(status.pacerInUse.kind).toBe(kind);
+    expect(describePacer(status.pacerInUse)).toMatch(kind === 'native' ? /^native pacing thread, real-time priority: (granted|refused \(.+\))$/ : /^JavaScript pacer \(forced by the settings\)$/);
+    const tids = [status.pacerTid, status.workerTid].map(String);
+    expect(readdirSync('/proc/self/task')).toEqual(expect.arrayContaining(tids));
+    expect(sockets().length).toBe(socketsBefore + 1); // the RTP socket, so the check below can fail
+    const rtpSocket = sockets().find((inode) => !before.includes(inode));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sender.status().pacer.packetsSent).toBeGreaterThan(100);
+    const steps = await sender.stop();
+    expect(steps.map((s) => `${s.step}:${s.ok}`)).toEqual(['announcer-timer:true', 'rtp-sender:true', 'sap-deletion:true', 'pacer-thread:true']);
+    for (let i = 0; i < 50 && tids.some((t) => readdirSync('/proc/self/task').includes(t)); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync('/proc/self/task').filter((t) => tids.includes(t))).toEqual([]);
+    expect(sockets()).not.toContain(rtpSocket);
   });
 });
