@@ -182,6 +182,24 @@ export class HostStreams implements StreamControl {
     return notes;
   }
 
+  /**
+   * The engine died: its senders died with it. Forgets them (the status says off air) and
+   * returns the servers that were streaming, for resume() once the engine is back.
+   */
+  engineGone(): string[] {
+    const was = [...this.running];
+    this.running.clear();
+    this.connected.clear();
+    this.status.update({ connected: false, connecting: false, streamSeconds: 0, streamKBytes: 0 });
+    return was;
+  }
+
+  /** The restarted engine: the servers that were streaming connect again (problems are logged). */
+  async resume(names: string[]): Promise<void> {
+    for (const name of names) await this.startServers(name);
+    if (names.length > 0) this.log.info(`Streaming resumed after the engine restart: ${names.join(', ')}.`);
+  }
+
   /** Any server started and not yet stopped or failed for good (connected, connecting or retrying). */
   get active(): boolean {
     return this.running.size > 0;

@@ -102,6 +102,8 @@ export class Host {
   private readonly pidFile: EnginePidFile;
   private engineState: EngineState = { state: 'starting' };
   private restarts: number[] = [];
+  /** What was on air when the engine crashed, to resume once it is back. */
+  private interrupted: { servers: string[]; recording: boolean } | undefined;
   private quitting: Promise<ShutdownReport> | undefined;
   private quitRequester: ((trigger: ShutdownTrigger) => void) | undefined;
   previousRunNotice: string | undefined;
@@ -330,6 +332,27 @@ export class Host {
     await this.configureAudio();
     await this.startAes67();
     await applyEnvDiagnostics(this.engine, this.log);
+    await this.resumeAfterCrash();
+  }
+
+  /**
+   * A crash must not take the station off air for good: streams that were running reconnect,
+   * and a recording that was running continues in a new file (the old one is complete up to
+   * the crash: the recorder writes crash-safe files).
+   */
+  private async resumeAfterCrash(): Promise<void> {
+    const interrupted = this.interrupted;
+    this.interrupted = undefined;
+    if (!interrupted || this.shuttingDown) return;
+    await this.streams?.resume(interrupted.servers);
+    if (!interrupted.recording) return;
+    try {
+      const { path } = await this.engine.request('recorder.start', {});
+      this.log.info(`Recording resumed after the engine restart, in ${path}.`);
+    } catch (error) {
+      const appErr = toAppError(error, 'RECORDER_START_FAILED', 'Recording could not resume after the engine restart');
+      this.log.error(appErr.message, appErr);
+    }
   }
 
   /** The AES67 output, when the settings enable it ([aes67] active=1 in a BUTT-fork file). */
@@ -373,10 +396,21 @@ export class Host {
       if (this.restarts.length >= MAX_RESTARTS) {
         const message = `The engine stopped unexpectedly (${reason}) ${MAX_RESTARTS + 1} times within a minute; not restarting. Audio, streams and recording are stopped.`;
         this.log.error(message, { code: 'ENGINE_CRASH_LOOP', message });
+        this.streams?.engineGone();
+        this.status.update({ recording: false });
+        this.interrupted = undefined;
         this.setEngineState({ state: 'failed', reason: message });
         return;
       }
       this.restarts.push(now);
+      // Remembered across a crash loop's attempts: resumed by the first engine that stays up.
+      const servers = this.streams?.engineGone() ?? [];
+      const recording = this.status.get().recording;
+      this.status.update({ recording: false });
+      this.interrupted = {
+        servers: [...new Set([...(this.interrupted?.servers ?? []), ...servers])],
+        recording: recording || (this.interrupted?.recording ?? false),
+      };
       const message = `The engine stopped unexpectedly (${reason}); restarting it.`;
       this.log.error(message, { code: 'ENGINE_CRASHED', message });
       this.setEngineState({ state: 'restarting', reason });

@@ -54,7 +54,7 @@ export class OperatorHub {
       name: 'operator API',
       log: (entry) => this.emit('log', entry),
       engineState: (state) => {
-        if (state.state !== 'running') this.aes67.engineGone();
+        if (state.state !== 'running') this.engineGone();
         this.emit('engine.state', state);
       },
       shutdownStarted: (trigger) => this.emit('shutdown.started', { trigger }),
@@ -71,6 +71,18 @@ export class OperatorHub {
       }
     });
     deps.status.onChange((status) => this.emit('status', status));
+  }
+
+  /** The engine is not running: what it was sending stopped with it; screens are told so. */
+  private engineGone(): void {
+    this.aes67.engineGone();
+    for (const [server, state] of this.lastStreamState) {
+      const was = (state as { state?: string }).state;
+      if (was === 'stopped' || was === 'failed') continue;
+      const stopped = { state: 'stopped' };
+      this.lastStreamState.set(server, stopped);
+      this.emit('stream.state', { server, state: stopped });
+    }
   }
 
   /** Called once the host's streams exist: their per-server stats become `stream.stats`. */
