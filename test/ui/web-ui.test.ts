@@ -31,6 +31,7 @@ let airtight: RunningAirtight | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let chromiumPids: number[] = [];
+let airtightArgs: string[] = [];
 let uiUrl = '';
 let recordDir = '';
 const pageProblems: string[] = [];
@@ -84,7 +85,8 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify(settings, null, 2));
     const uiPort = await freePort('tcp');
     const apiPort = await freePort('tcp');
-    airtight = await startAirtight({ dataDir, args: ['--ui-port', String(uiPort), '--api-port', String(apiPort)] });
+    airtightArgs = ['--ui-port', String(uiPort), '--api-port', String(apiPort)];
+    airtight = await startAirtight({ dataDir, args: airtightArgs });
     uiUrl = `http://127.0.0.1:${uiPort}/`;
     const before = new Set(descendantsOf(table, process.pid).map((p) => p.pid));
     browser = await launchChromium();
@@ -236,7 +238,22 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
     expect(await waitUntil(() => tree.every((p) => !isPresent(p.pid)), 3000)).toBe(true);
     await page.getByTestId('link-banner').filter({ hasText: 'Disconnected from Airtight' }).waitFor({ timeout: 10_000 });
     await shot('main-window-disconnected');
-    // What the page met on the way: nothing but the expected loss of the link after the quit.
+  });
+
+  it('the open page reconnects by itself when Airtight is back, and shows the new engine', async () => {
+    const before = airtight!;
+    const banner = page.getByTestId('link-banner');
+    expect(await banner.textContent()).toMatch(/Disconnected from Airtight .*Trying again in \d+ s/);
+    // Same data dir (same token) and ports: what a service manager's restart does.
+    airtight = await startAirtight({ dataDir: before.dataDir, args: airtightArgs });
+    await until(async () => (await banner.count()) === 0, 15_000, 'the page to reconnect');
+    await page.getByRole('status').filter({ hasText: `Engine running (pid ${airtight.enginePid})` }).waitFor();
+    await expect.poll(() => page.locator('[data-server="Studio"]').count()).toBe(1);
+    await page.getByRole('button', { name: /^Connect/ }).first().click();
+    expect(await icecast!.waitForMount(MOUNT, true, 15_000)).toBe(true);
+    await page.getByRole('button', { name: /^Stop all/ }).click();
+    expect(await icecast!.waitForMount(MOUNT, false, 10_000)).toBe(true);
+    // What the page met on the way: nothing but the expected loss of the link while Airtight was away.
     expect(pageProblems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p))).toEqual([]);
   });
 });
