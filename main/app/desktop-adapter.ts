@@ -46,9 +46,14 @@ export const electronShortcuts: ShortcutRegistrar = {
   unregister: (accelerator) => globalShortcut.unregister(accelerator),
 };
 
-export function electronNotifier(): ((notification: DesktopNotification) => void) | undefined {
+/** Clicking a notification brings the window up (where the log says more). */
+export function electronNotifier(onClick: () => void): ((notification: DesktopNotification) => void) | undefined {
   if (!Notification.isSupported()) return undefined;
-  return ({ title, body, urgency }) => new Notification({ title, body, urgency }).show();
+  return ({ title, body, urgency }) => {
+    const shown = new Notification({ title, body, urgency });
+    shown.on('click', onClick);
+    shown.show();
+  };
 }
 
 export function electronQuitQuestion(window: BrowserWindow): (question: QuitQuestion, signal: AbortSignal) => Promise<boolean> {

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const window = createMainWindow();
   // Set below, once the quit adapter exists (the shell's menu actions quit through it).
   let requestQuit: (trigger: Parameters<typeof host.quit>[0]) => void = (trigger) => void host.quit(trigger);
-  const notify = electronNotifier();
+  const notify = electronNotifier(() => shell.window.showAndFocus());
   const shell = startDesktopShell({
     host: desktopHost(host),
     run: hostCommandRunner(host),
