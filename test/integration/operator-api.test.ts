@@ -82,6 +82,13 @@ describe('operator API on a real host', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'SETTINGS_INVALID_FIELD', message: expect.stringContaining('stream.servers.0.port') } });
     expect((await ok<{ settings: { stream: { servers: unknown[] } } }>('settings.get')).settings.stream.servers).toHaveLength(1);
 
+    // Clearing a password and setting it again: the server is usable both times.
+    expect(await ok('server.setPassword', { server: 'Rig', password: '' })).toEqual({ set: false });
+    expect(await ok('server.test', { server: 'Rig' })).toMatchObject({ ok: false, code: 'STREAM_AUTH_FAILED' });
+    expect((await ok<{ settings: { stream: { servers: Record<string, unknown>[] } } }>('settings.get')).settings.stream.servers[0]).toMatchObject({ hasPassword: false, passwordRef: null });
+    await ok('server.setPassword', { server: 'Rig', password: 'rig-secret-42' });
+    expect(await ok('server.test', { server: 'Rig' })).toMatchObject({ ok: true });
+
     await ok('gain.set', { db: -6 });
     expect((await ok<typeof got>('settings.get')).settings.audio.dsp.masterGainDb).toBe(-6);
 

@@ -108,8 +108,9 @@ export async function runCommand(hub: OperatorHub, command: OperatorCommand, ori
       const { server: name, password } = command.params;
       const server = settings.get().stream.servers.find((s) => s.name === name);
       if (!server) throw appError('STREAM_NO_SERVER', `No server named "${name}" in the settings.`);
-      const ref = server.passwordRef ?? serverPasswordRef(name);
-      const problem = password === '' ? deps.secrets().delete(ref) : deps.secrets().set(ref, password);
+      // Cleared: no reference at all (streams with an empty password), not a reference to nothing.
+      const ref = password === '' ? null : (server.passwordRef ?? serverPasswordRef(name));
+      const problem = ref === null ? (server.passwordRef ? deps.secrets().delete(server.passwordRef) : undefined) : deps.secrets().set(ref, password);
       if (problem) throw problem;
       if (server.passwordRef !== ref) {
         saveSettings(hub, (s) => {
