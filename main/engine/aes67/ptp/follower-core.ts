@@ -72,6 +72,8 @@ export interface FollowerCounters {
   delayReqsSent: number;
   delayResps: number;
   announces: number;
+  /** Delay_Req departures taken from our own looped-back copy (a kernel stamp), not from JavaScript. */
+  delayReqLoopbackStamps: number;
 }
 
 export interface FollowerSnapshot {
@@ -110,6 +112,7 @@ export class FollowerCore {
     delayReqsSent: 0,
     delayResps: 0,
     announces: 0,
+    delayReqLoopbackStamps: 0,
   };
 
   constructor(
@@ -204,6 +207,21 @@ export class FollowerCore {
         // t4 is the master's receive time; its correction is subtracted (1588 11.3.2).
         this.estimator.addDelay(pending.t3, timestampNs(msg.receiveTimestamp) - correctionNs(msg.header));
         this.publish();
+        return;
+      }
+      case 'delay-req': {
+        // Our own Delay_Req, looped back with a kernel stamp (ptp-sockets.ts: only when the
+        // sockets have kernel stamps): a better departure time than the one read before send().
+        const pending = this.pendingDelayReq;
+        if (pending !== null && samePort(msg.header.sourcePortIdentity, this.options.portIdentity) && msg.header.sequenceId === pending.sequenceId) {
+          // The departure can only be after the JavaScript reading, and soon after it.
+          if (rxLocal >= pending.t3 && rxLocal - pending.t3 < 5_000_000n) {
+            pending.t3 = rxLocal;
+            this.counters.delayReqLoopbackStamps++;
+          }
+          return;
+        }
+        this.counters.ignored++;
         return;
       }
       default:

@@ -5,20 +5,31 @@
  *
  * Bound to 0.0.0.0 with SO_REUSEADDR: binding the interface address receives no multicast on
  * Linux, and SO_REUSEADDR on both sides lets ptp4l (which sets it too) and us share the
- * ports on one host. TTL 1, loopback off: PTP never leaves the link and we never hear our
- * own Delay_Req.
+ * ports on one host. TTL 1: PTP never leaves the link. Loopback off, except on the event
+ * socket when it has kernel stamps (see below).
  *
- * Receive timestamps are process.hrtime.bigint() read first thing in the 'message' handler:
- * Node has no SO_TIMESTAMPNS, so the time includes the kernel -> libuv -> JS latency (tens
- * of µs idle, milliseconds when the thread is preempted). See offset-estimator.ts for how
- * that one-sided error is filtered.
+ * Receive timestamps: the kernel's arrival time where it can be had (kernel-rx-time.ts, Linux),
+ * else process.hrtime.bigint() read first thing in the 'message' handler, which includes the
+ * kernel -> libuv -> JS latency (tens of µs idle, milliseconds when the thread is preempted).
+ * AIRTIGHT_PTP_TIMESTAMPS=javascript forces the latter (benchmarks compare the two).
+ * offset-estimator.ts filters what one-sided error remains.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { appError, type AppError } from '../../../shared/errors';
 import { PTP_EVENT_PORT, PTP_GENERAL_PORT, PTP_PRIMARY_GROUP } from './ptp-messages';
+import { openTimestampedSocket } from './kernel-rx-time';
+
+/** Which receive timestamps were used, per datagram. */
+export interface RxTimestampCounts {
+  kernel: number;
+  javascript: number;
+  /** Why kernel stamps are not available (null when they are). */
+  kernelUnavailable: string | null;
+}
 
 export interface PtpSockets {
   sendEvent(bytes: Uint8Array): void;
+  timestamps(): RxTimestampCounts;
   /** Drops the memberships and closes both sockets; resolves when both are closed. */
   close(): Promise<void>;
 }
@@ -38,12 +49,14 @@ export async function openPtpSockets(options: PtpSocketOptions): Promise<{ ok: t
   const eventPort = options.eventPort ?? PTP_EVENT_PORT;
   const generalPort = options.generalPort ?? PTP_GENERAL_PORT;
   const opened: Socket[] = [];
+  const counts: RxTimestampCounts = { kernel: 0, javascript: 0, kernelUnavailable: null };
   try {
-    const event = await bindOne(eventPort, options, group);
+    const event = await bindOne(eventPort, options, group, counts, eventPort);
     opened.push(event);
-    const general = await bindOne(generalPort, options, group);
+    const general = await bindOne(generalPort, options, group, counts, eventPort);
     opened.push(general);
     const sockets: PtpSockets = {
+      timestamps: () => ({ ...counts }),
       sendEvent: (bytes) =>
         event.send(bytes, eventPort, group, (error) => {
           if (error) options.onError(appError('PTP_SEND_FAILED', `PTP: a Delay_Req could not be sent (${error.message}).`));
@@ -57,28 +70,51 @@ export async function openPtpSockets(options: PtpSocketOptions): Promise<{ ok: t
   }
 }
 
-function bindOne(port: number, options: PtpSocketOptions, group: string): Promise<Socket> {
+async function bindOne(port: number, options: PtpSocketOptions, group: string, counts: RxTimestampCounts, eventPort: number): Promise<Socket> {
+  const stamped = process.env.AIRTIGHT_PTP_TIMESTAMPS === 'javascript' ? { reason: 'AIRTIGHT_PTP_TIMESTAMPS=javascript' } : await openTimestampedSocket(port);
+  if ('reason' in stamped) counts.kernelUnavailable ??= stamped.reason;
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
-    socket.on('message', (buf) => options.onDatagram(buf, process.hrtime.bigint()));
+    let socket: Socket;
+    if ('socket' in stamped) {
+      socket = stamped.socket;
+      socket.on('message', (buf) => {
+        const js = process.hrtime.bigint();
+        const kernel = stamped.rxTime();
+        if (kernel === null) counts.javascript += 1;
+        else counts.kernel += 1;
+        options.onDatagram(buf, kernel ?? js);
+      });
+    } else {
+      socket = createSocket({ type: 'udp4', reuseAddr: true });
+      socket.on('message', (buf) => {
+        counts.javascript += 1;
+        options.onDatagram(buf, process.hrtime.bigint());
+      });
+    }
     const onBindError = (error: Error): void => {
       socket.close();
       reject(error);
     };
-    socket.once('error', onBindError);
-    socket.bind({ port, address: '0.0.0.0' }, () => {
-      socket.off('error', onBindError);
+    const joined = (): void => {
       try {
         socket.addMembership(group, options.ifaceAddress);
         socket.setMulticastInterface(options.ifaceAddress);
         socket.setMulticastTTL(1);
-        socket.setMulticastLoopback(false);
+        // Off: we never hear ourselves. With kernel stamps the event socket hears its own
+        // Delay_Req, whose arrival stamp is its departure time (follower-core.ts uses it as t3).
+        socket.setMulticastLoopback('socket' in stamped && port === eventPort);
       } catch (error) {
         socket.close();
         return reject(Object.assign(error as Error, { stage: 'membership' }));
       }
       socket.on('error', (error) => options.onError(appError('PTP_SOCKET_ERROR', `PTP: socket error on port ${port} (${error.message}).`)));
       resolve(socket);
+    };
+    if ('socket' in stamped) return joined(); // already bound by kernel-rx-time.ts
+    socket.once('error', onBindError);
+    socket.bind({ port, address: '0.0.0.0' }, () => {
+      socket.off('error', onBindError);
+      joined();
     });
   });
 }

@@ -82,7 +82,7 @@ async function runFollower(config: Extract<ClockWorkerData, { mode: 'ptp' }>): P
   if (!opened.ok) return post({ type: 'start-failed', error: opened.error });
   sockets = opened.sockets;
   const timer = setInterval(() => core.tick(process.hrtime.bigint()), 20);
-  snapshot = () => post({ type: 'snapshot', snapshot: core.snapshot() });
+  snapshot = () => post({ type: 'snapshot', snapshot: { ...core.snapshot(), rxTimestamps: sockets?.timestamps() ?? null } });
   closeAll = async () => {
     clearInterval(timer);
     const s = sockets;
