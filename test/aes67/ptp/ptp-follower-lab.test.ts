@@ -28,7 +28,12 @@ function hasPtp4l(): boolean {
 const TOLERANCE_NS = 200_000;
 const LOCK_WITHIN_MS = 10_000;
 
-type Snapshot = { master?: { ptpTimescale: boolean; currentUtcOffset: number; grandmasterIdentity: string }; estimator?: { line?: { rms: number }; pathDelayNs?: number }; counters?: Record<string, number> };
+type Snapshot = {
+  master?: { ptpTimescale: boolean; currentUtcOffset: number; grandmasterIdentity: string };
+  estimator?: { line?: { rms: number }; pathDelayNs?: number };
+  counters?: Record<string, number>;
+  rxTimestamps?: { kernel: number; javascript: number; kernelUnavailable: string | null };
+};
 
 function truthOffsetNs(snapshot: Snapshot): number {
   const master = snapshot.master!;
@@ -109,6 +114,10 @@ describe.skipIf(skipReason !== null)('PTP follower in a namespace lab with ptp4l
         `fit rms ${Math.round((snapshot.estimator?.line?.rms ?? 0) / 1000)} µs, path delay ${Math.round((snapshot.estimator?.pathDelayNs ?? 0) / 1000)} µs`,
     );
     expect(p90(errors)).toBeLessThan(TOLERANCE_NS);
+    // Kernel stamps on every datagram (Linux, koffi), and Delay_Req departures from the looped-back copy.
+    expect(snapshot.rxTimestamps).toMatchObject({ javascript: 0, kernelUnavailable: null });
+    expect(snapshot.rxTimestamps!.kernel).toBeGreaterThan(50);
+    expect(snapshot.counters!.delayReqLoopbackStamps).toBeGreaterThan(3);
     const stopped = follower.log.lines.find((l) => l.value.type === 'stopped')!.value as Extract<ChildLine, { type: 'stopped' }>;
     expect(stopped.ports).toEqual([]); // after stop(): no socket on 319/320 held by the process
 

@@ -20,6 +20,8 @@ const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SIOCGSTAMPNS = 0x8907;
+const IPPROTO_IP = 0;
+const IP_MULTICAST_ALL = 49;
 const CLOCK_REALTIME = 0;
 
 interface Libc {
@@ -79,6 +81,9 @@ export async function openTimestampedSocket(port: number): Promise<TimestampedSo
     // The caller binds through dgram instead, which reports EACCES / EADDRINUSE by name.
     return { reason: `bind to port ${port} refused` };
   }
+  // Best effort: only the groups this socket joined, not those other sockets joined on other interfaces.
+  const zero = Buffer.alloc(4);
+  c.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, zero, 4);
   const stamp = Buffer.alloc(16);
   const now = Buffer.alloc(16);
   // The first ioctl switches stamping on (and answers ENOENT): ask before any datagram arrives.
