@@ -151,11 +151,18 @@ function readAes67(data: unknown): Aes67Info {
   const d = (data ?? {}) as Record<string, unknown>;
   const info: Aes67Info = {};
   if (typeof d.running === 'boolean') info.running = d.running;
-  const sender = (d.sender ?? d) as Record<string, unknown>;
-  const packets = sender.packets ?? sender.packetsSent;
-  if (typeof packets === 'number') info.packets = packets;
-  const late = sender.late ?? sender.latePackets ?? sender.lateCount;
-  if (typeof late === 'number') info.late = late;
+  // Packet counters: the engine's sender status keeps them under `pacer` (PacerCounters); the
+  // host may pass them flat, or inside `sender`. Not in aes67.state yet: shown once they are.
+  const sender = (d.sender ?? {}) as Record<string, unknown>;
+  const places = [d, d.pacer, sender, sender.pacer].filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null);
+  const first = (...keys: string[]): number | undefined => {
+    for (const place of places) for (const key of keys) if (typeof place[key] === 'number') return place[key] as number;
+    return undefined;
+  };
+  const packets = first('packets', 'packetsSent');
+  if (packets !== undefined) info.packets = packets;
+  const late = first('late', 'late1ms', 'latePackets');
+  if (late !== undefined) info.late = late;
   if (d.error && typeof d.error === 'object') info.error = d.error as AppError;
   else if (typeof d.running === 'boolean') info.error = undefined;
   // The host folds the last ptp.state into aes67.state as `clock`.
