@@ -20,7 +20,8 @@ const EXTENSIONS: Record<(typeof RECORD_CODECS)[number], string> = {
 export function previewRecordName(settings: Settings, folder: string, template: string, now = new Date()): { path: string } {
   const named = previewRecordingPath(
     { folder, fileName: template },
-    { date: now, extension: EXTENSIONS[settings.audio.record.codec], ...(settings.stream.selectedServer ? { serverName: settings.stream.selectedServer } : {}) },
+    // No server name: the engine's record job does not pass one either, and the preview must match.
+    { date: now, extension: EXTENSIONS[settings.audio.record.codec] },
   );
   if (!named.ok) throw named.error;
   return { path: named.path };
