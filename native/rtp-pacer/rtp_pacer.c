@@ -210,7 +210,7 @@ static void send_packet(pacer_t *p, int64_t k, uint16_t seq, int64_t due, int ca
   int payload_bytes = p->frames * p->channels * p->bytes_per_sample;
   uint32_t ts = p->first_timestamp + (uint32_t)(k * p->frames);
   packet[0] = 0x80;
-  packet[1] = (uint8_t)((k == 0 ? 0x80 : 0) | p->payload_type);
+  packet[1] = (uint8_t)((seq == p->first_sequence && ((double *)p->stats)[C_SENT] == 0 ? 0x80 : 0) | p->payload_type); /* marker: first packet only */
   packet[2] = seq >> 8;
   packet[3] = seq & 0xff;
   packet[4] = ts >> 24; packet[5] = ts >> 16; packet[6] = ts >> 8; packet[7] = ts;
@@ -249,6 +249,17 @@ static void *pacer_main(void *arg) {
   double *c = (double *)p->stats;
   while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
     int64_t due = due_local(p, k);
+    int64_t ahead = due - mono_ns();
+    if (ahead > (int64_t)p->max_catch_up * packet_ns) {
+      /* The media clock stepped back (e.g. the follower's first lock: free-run guessed TAI, the
+       * grandmaster runs ARB): follow it, so RTP timestamp - PTP time stays constant. Packet k
+       * moves back to the one due next; the sequence stays continuous; counted as a resync. */
+      int64_t back = ahead / packet_ns;
+      k -= back;
+      c[C_RESYNCS] += 1;
+      c[C_SKIPPED] += (double)back;
+      due = due_local(p, k);
+    }
     if (sleep_until(p, due)) break;
     int64_t late = mono_ns() - due;
     if (late > (int64_t)p->max_catch_up * packet_ns) {

@@ -131,7 +131,12 @@ describe('native pacing thread: stop and clock', () => {
     const mapping = createClockMapping();
     new ClockMappingWriter(mapping).write({ localAnchorNs: process.hrtime.bigint() + 60_000_000_000n, ptpAnchorNs: BigInt(TAI_UTC_OFFSET_S) * 1_000_000_000n, ratePpb: 0 });
     const stats = PacerStats.create();
-    const started = loaded.addon.start({ ...options(SharedAudioRing.create(CHANNELS, 256), mapping, stats, 9, 'L24'), firstSample: TAI_UTC_OFFSET_S * 48_000 });
+    // (A catch-up bound beyond 60 s: otherwise the thread takes the far deadline for a clock step and follows it.)
+    const started = loaded.addon.start({
+      ...options(SharedAudioRing.create(CHANNELS, 256), mapping, stats, 9, 'L24'),
+      firstSample: TAI_UTC_OFFSET_S * 48_000,
+      maxCatchUpPackets: 1_000_000,
+    });
     if ('error' in started) throw new Error(started.error);
     const tid = String(started.tid);
     expect(readdirSync('/proc/self/task')).toContain(tid);
@@ -190,5 +195,33 @@ describe('AES67 sender with each pacer', () => {
     for (let i = 0; i < 50 && tids.some((t) => readdirSync('/proc/self/task').includes(t)); i++) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync('/proc/self/task').filter((t) => tids.includes(t))).toEqual([]);
     expect(sockets()).not.toContain(rtpSocket);
+  });
+});
+
+describe('AES67 sender following a media clock step', () => {
+  it.for(['native', 'javascript'] as const)('%s: a step back of 37 s (free-run TAI guess -> ARB grandmaster) is followed at once, packets never stop', async (kind, ctx) => {
+    if (kind === 'native' && (skipNative || 'reason' in loaded)) return ctx.skip(skipNative);
+    const { Aes67Sender } = await import('../../main/engine/aes67/sender');
+    const { FreeRunClock, ClockMappingReader } = await import('../../main/engine/aes67/media-clock');
+    const { Aes67SenderSettingsSchema } = await import('../../main/engine/aes67/aes67-settings');
+    const clock = new FreeRunClock();
+    const settings = Aes67SenderSettingsSchema.parse({ interface: '127.0.0.1', sap: false, port: 15_991 });
+    const sender = await Aes67Sender.start({ settings, clock, inputRate: 48_000, pacer: { kind } });
+    if ('error' in sender) throw new Error(sender.error.message);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const before = sender.status().pacer;
+      expect(before.resyncs).toBe(0);
+      // What the PTP follower publishes on its first lock: the same local instant, PTP time 37 s earlier.
+      const m = new ClockMappingReader(clock.mapping).read();
+      new ClockMappingWriter(clock.mapping).write({ ...m, ptpAnchorNs: m.ptpAnchorNs - 37_000_000_000n });
+      await new Promise((r) => setTimeout(r, 300));
+      const after = sender.status().pacer;
+      expect(after.resyncs).toBe(1);
+      expect(after.skippedPackets).toBeGreaterThanOrEqual(36_990); // 37 s of 1 ms packets, back
+      expect(after.packetsSent - before.packetsSent, 'packets sent in the 300 ms after the step').toBeGreaterThan(150);
+    } finally {
+      await sender.stop();
+    }
   });
 });

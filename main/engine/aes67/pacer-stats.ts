@@ -24,7 +24,7 @@ export interface PacerCounters {
   packetsSent: number;
   /** Packets sent more than 1 ms after their due time. */
   late1ms: number;
-  /** Times the pacer was so late it skipped ahead (timestamps jump, sequence stays continuous). */
+  /** Times the pacer was so late it skipped ahead, or the media clock stepped back and it followed (timestamps jump, sequence stays continuous). */
   resyncs: number;
   /** Times the ring ran dry while playing (silence sent, timestamps continuous). */
   underruns: number;

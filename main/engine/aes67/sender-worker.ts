@@ -251,6 +251,7 @@ async function runJavaScriptPacer(job: SenderJob, clock: ClockMappingReader, rea
   const packetNs = (N * 1e9) / AES67_RATE;
   const spinNs = BigInt(Math.round(job.spinUs * 1000));
   let k = 0;
+  let sent = 0; // sequence index: continuous across resyncs, marker on the first packet only
 
   const tid = threadId();
   const pacer: PacerInUse = { kind: 'javascript', reason, realtime: null };
@@ -258,12 +259,13 @@ async function runJavaScriptPacer(job: SenderJob, clock: ClockMappingReader, rea
 
   const sendPacket = (latenessNs: number, catchUp: boolean): void => {
     const samples = source.next();
-    const packet = writer.write(k, timestampOf(k), samples);
+    const packet = writer.write(sent, timestampOf(k), samples);
     socket.send(packet, (error) => {
       if (error) stats.recordSendError();
     });
     stats.recordSend(latenessNs, samples === null, catchUp);
     k += 1;
+    sent += 1;
   };
 
   const finish = async (): Promise<void> => {
@@ -276,6 +278,15 @@ async function runJavaScriptPacer(job: SenderJob, clock: ClockMappingReader, rea
     if (Atomics.load(control, STOP_FLAG) === 1) return void finish();
     let due = dueLocal(k);
     let now = process.hrtime.bigint();
+    const ahead = Number(due - now);
+    if (ahead > job.maxCatchUpPackets * packetNs) {
+      // The media clock stepped back (the follower's first lock: free-run guessed TAI, the
+      // grandmaster runs ARB): follow it, so RTP timestamp - PTP time stays constant.
+      const back = Math.floor(ahead / packetNs);
+      k -= back;
+      stats.recordResync(back);
+      due = dueLocal(k);
+    }
     if (now < due) {
       const sleepNs = due - now - spinNs;
       if (sleepNs > 0n) Atomics.wait(control, STOP_FLAG, 0, Number(sleepNs) / 1e6);
