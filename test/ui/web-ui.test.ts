@@ -248,11 +248,35 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
     airtight = await startAirtight({ dataDir: before.dataDir, args: airtightArgs });
     await until(async () => (await banner.count()) === 0, 15_000, 'the page to reconnect');
     await page.getByRole('status').filter({ hasText: `Engine running (pid ${airtight.enginePid})` }).waitFor();
+    expect(await page.getByRole('region', { name: 'Shutting down' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Quit Airtight' }).isEnabled()).toBe(true);
     await expect.poll(() => page.locator('[data-server="Studio"]').count()).toBe(1);
     await page.getByRole('button', { name: /^Connect/ }).first().click();
     expect(await icecast!.waitForMount(MOUNT, true, 15_000)).toBe(true);
     await page.getByRole('button', { name: /^Stop all/ }).click();
     expect(await icecast!.waitForMount(MOUNT, false, 10_000)).toBe(true);
+  });
+
+  it("a server that refuses the password: the test says so, and its row shows the server's error in words", async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Servers' }).click();
+    await page.getByLabel(/^Password/).fill('not-the-password');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByTestId('server-note').filter({ hasText: 'Password stored' }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const note = page.getByTestId('server-note');
+    await until(async () => !/Testing|stored/.test((await note.textContent()) ?? ''), 10_000, 'the server test');
+    expect(await note.getAttribute('class')).toContain('error-text');
+
+    await page.getByRole('button', { name: 'Main' }).click();
+    await page.getByRole('button', { name: /^Connect/ }).first().click();
+    const error = page.locator('[data-server="Studio"] .server-error');
+    await error.waitFor({ timeout: 15_000 });
+    expect((await error.textContent())?.length ?? 0).toBeGreaterThan(10);
+    expect(await icecast!.mounts()).not.toContain(MOUNT);
+    await shot('main-window-server-error');
+    await page.getByRole('button', { name: /^Stop all/ }).click();
+    await expect.poll(() => page.getByTestId('live-state').textContent(), { timeout: 10_000 }).toBe('Not streaming, not recording');
     // What the page met on the way: nothing but the expected loss of the link while Airtight was away.
     expect(pageProblems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p))).toEqual([]);
   });

@@ -17,7 +17,8 @@ export function ServerRows(): React.JSX.Element {
         {servers.map((name) => {
           const stream = streams[name];
           const state = stream?.state ?? 'idle';
-          const stat = stats[name];
+          // A stopped or failed server's counters are its last session's: not shown as if current.
+          const stat = state === 'connected' || state === 'retrying' ? stats[name] : undefined;
           return (
             <li key={name} className={`server-row server-${state}`} data-server={name}>
               <span className="server-dot" aria-hidden="true" />

@@ -138,6 +138,9 @@ export function applySnapshot(snapshot: OperatorSnapshot): void {
       streams,
       log: merged.slice(-KEEP_LOG),
       notice: (snapshot as { notice?: string }).notice ?? s.notice,
+      // A host answers hello/status.get only while it is not quitting: a snapshot means the
+      // shutdown shown before (the previous instance's) is over.
+      shutdown: undefined,
       ...(snapshot.aes67 ? { aes67: { ...s.aes67, ...readAes67(snapshot.aes67) } } : {}),
     };
   });
