@@ -29,6 +29,7 @@ export function App(): React.JSX.Element {
   const [view, setView] = useState<View>(() => viewFromHash(window.location.hash));
   const status = useOperator((s) => s.status);
   const onAir = status.connected;
+  const offline = useOperator((s) => s.link.state === 'disconnected');
   useEffect(() => startSession(pickTransport()), []);
   // interface.theme: 'dark', 'light' or 'system' (styles.css follows the system's preference then).
   const theme = useSettings((s) => (s.settings?.interface as { theme?: string } | undefined)?.theme ?? 'dark');
@@ -48,7 +49,7 @@ export function App(): React.JSX.Element {
   const showMain = useCallback(() => view.view !== 'main' && go({ view: 'main' }), [go, view.view]);
   useShortcuts(toggleSettings, showMain);
   return (
-    <div className={`app ${onAir ? 'app-on-air' : ''}`}>
+    <div className={`app ${onAir ? 'app-on-air' : ''} ${offline ? 'app-offline' : ''}`}>
       <header className="app-header">
         <h1>Airtight</h1>
         <p className="sr-only" aria-live="polite" data-testid="live-state">

@@ -20,10 +20,12 @@ export function engineLabel(engine: EngineInfo): string {
 export function EngineStatus(): React.JSX.Element {
   const engine = useOperator((s) => s.engine);
   const notice = useOperator((s) => s.notice);
+  // Without the link the last state seen may be long gone: say that instead of repeating it.
+  const offline = useOperator((s) => s.link.state !== 'open');
   return (
     <>
-      <p role="status" className={`engine engine-${engine.state}`}>
-        {engineLabel(engine)}
+      <p role="status" className={`engine engine-${offline ? 'unknown' : engine.state}`}>
+        {offline ? 'Engine state unknown (not connected)' : engineLabel(engine)}
       </p>
       {notice && (
         <p role="alert" className="banner">
