@@ -143,6 +143,17 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
       await shot(`settings-${id}`);
     }
 
+    // BUTT config: the export names our server; importing that same text keeps it (a round trip through BUTT's format).
+    await page.getByRole('tab', { name: 'BUTT config', exact: true }).click();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    const exported = page.getByRole('textbox', { name: 'Exported BUTT config' });
+    await expect.poll(() => exported.inputValue()).toContain('[Studio]');
+    await page.getByLabel('or paste it').fill(await exported.inputValue());
+    await page.getByRole('button', { name: /^Import/ }).click();
+    await page.getByText('Imported: the settings were replaced.').waitFor();
+    const afterImport = JSON.parse(readFileSync(join(airtight!.dataDir, 'settings.json'), 'utf8')) as { stream: { servers: { name: string; port: number }[] } };
+    expect(afterImport.stream.servers).toEqual([expect.objectContaining({ name: 'Studio', port: icecast!.port })]);
+
     // The theme setting applies at once (saved through the host, echoed by settings.changed).
     await page.getByRole('tab', { name: 'Interface', exact: true }).click();
     await page.getByLabel('Theme').selectOption('light');

@@ -23,22 +23,23 @@ export function ControlPage(): React.JSX.Element {
   return (
     <>
       {schema && <ControlSettings schema={schema} />}
+      <p className="muted">These are chosen when Airtight starts (airtight --help lists them all).</p>
       <dl className="facts">
         <dt>Command port (BUTT compatible)</dt>
         <dd>
-          <code>--port &lt;n&gt;</code> (BUTT's 1256), <code>--no-control</code> turns it off; <code>--udp</code> adds UDP.
+          <code>-p &lt;port&gt;</code> (default: the first free of 1256-1265), <code>-U</code> over UDP, <code>-x</code> none.
         </dd>
         <dt>Network exposure</dt>
         <dd>
-          127.0.0.1 only unless started with <code>--all-interfaces</code>; <code>--control-allow &lt;cidr&gt;</code> limits who may connect.
+          127.0.0.1 only, unless started with <code>-A</code> (all interfaces); <code>--control-allow &lt;list&gt;</code> then limits who may connect.
         </dd>
         <dt>Event API (this web UI, Stream Deck)</dt>
         <dd>
-          <code>--api-port &lt;n&gt;</code> (1280), loopback only, token in the data dir; <code>--no-api</code> turns it off.
+          <code>--api-port &lt;port&gt;</code> (default 1280), loopback, token in the data dir; <code>--no-api</code> turns it off.
         </dd>
         <dt>Web UI</dt>
         <dd>
-          <code>--ui-port &lt;n&gt;</code> serves this page on 127.0.0.1.
+          <code>--ui-port &lt;port&gt;</code> serves this page on 127.0.0.1; <code>--ui-host &lt;address&gt;</code> exposes it (and the API) to the network.
         </dd>
       </dl>
     </>
