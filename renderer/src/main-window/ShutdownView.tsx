@@ -5,6 +5,8 @@ import { useOperator } from '../store/operator-store';
 
 export function ShutdownView(): React.JSX.Element | null {
   const shutdown = useOperator((s) => s.shutdown);
+  // The event API closes before the last steps' events can reach a browser: say how it ended.
+  const linkGone = useOperator((s) => s.link.state === 'disconnected');
   if (!shutdown) return null;
   return (
     <section className="shutdown" aria-label="Shutting down" aria-live="polite">
@@ -20,6 +22,7 @@ export function ShutdownView(): React.JSX.Element | null {
           );
         })}
       </ol>
+      {linkGone && <p className="muted">The connection closed: Airtight has stopped (its shutdown report is in the data dir).</p>}
     </section>
   );
 }
