@@ -109,6 +109,8 @@ describe.skipIf(skipReason !== null)('AES67 output of the whole app in a namespa
   let txHost: LabHost;
   let sap: LineLog<SapSeen | null>;
   let slavePid = 0;
+  /** Every app started, so afterAll ends them even when a step before their quit failed. */
+  const apps: RunningAirtight[] = [];
   const r = {
     gm1: '',
     gm2: '',
@@ -181,6 +183,7 @@ describe.skipIf(skipReason !== null)('AES67 output of the whole app in a namespa
 
     // Run 1.
     const app1 = await startAirtight({ dataDir, netns: txHost.ns });
+    apps.push(app1);
     await app1.waitForOutput(/AES67 output running/, 20_000);
     r.app1StartedAt = performance.now();
     await app1.waitForOutput(/AES67 clock: locked, grandmaster [0-9A-F-]+/, 25_000);
@@ -218,6 +221,7 @@ describe.skipIf(skipReason !== null)('AES67 output of the whole app in a namespa
     r.restart2At = performance.now();
     r.restart2EpochMs = Date.now();
     const app2 = await startAirtight({ dataDir, netns: txHost.ns });
+    apps.push(app2);
     await app2.waitForOutput(/AES67 output running/, 20_000);
     await app2.waitForOutput(new RegExp(`AES67 clock: locked, grandmaster ${r.gm2}`), 25_000);
     await sap.waitFor((s) => s !== null && s.at * 1000 > r.restart2EpochMs && s.kind === 'announce' && gmOfSdp(s.sdp) === r.gm2, 2 * SAP_INTERVAL_S * 1000 + 2000, 'run 2 to announce grandmaster 2');
@@ -248,6 +252,7 @@ describe.skipIf(skipReason !== null)('AES67 output of the whole app in a namespa
   }, 240_000);
 
   afterAll(async () => {
+    for (const app of apps) if (app.child.exitCode === null && app.child.signalCode === null) await quit(app);
     await lab?.destroy();
     if (dir && !process.env.AIRTIGHT_KEEP_LAB) rmSync(dir, { recursive: true, force: true });
     else if (dir) console.log(`[aes67 whole app] kept ${dir}`);
