@@ -130,6 +130,18 @@ export interface Aes67StateEvent {
   error?: { code: string; message: string };
   /** The last `ptp.state` (clock mode, lock state, grandmaster). */
   clock?: { mode: string; state: string; grandmaster: string | null; description: string };
+  /** The sender's counters, refreshed about once a second while running. */
+  counters?: Aes67Counters;
+}
+
+export interface Aes67Counters {
+  packetsSent: number;
+  /** Packets sent more than 1 ms after their deadline. */
+  late1ms: number;
+  resyncs: number;
+  underruns: number;
+  /** Which pacer sends ('native' | 'javascript'). */
+  pacer?: string;
 }
 
 /** `stream.stats` event data (~1 Hz while streaming): per server, from the engine's senders. */

@@ -176,6 +176,17 @@ describe('operator API: AES67', () => {
       expect(parseSdp(started.sdp).connection).toMatchObject({ ip: `${group}/32` });
       expect(await waitUntil(() => client!.messages.some((m) => m.type === 'event' && m.name === 'aes67.state' && (m.data as { running: boolean }).running), 2000)).toBe(true);
       expect(await waitUntil(() => packets > 200, 3000)).toBe(true);
+      // The sender's counters reach operators about once a second and agree with the wire.
+      const counted = (): { packetsSent: number; late1ms: number } | undefined =>
+        client!.messages
+          .filter((m) => m.type === 'event' && m.name === 'aes67.state')
+          .map((m) => (m.data as { counters?: { packetsSent: number; late1ms: number } }).counters)
+          .filter((c) => c !== undefined)
+          .at(-1);
+      expect(await waitUntil(() => (counted()?.packetsSent ?? 0) > 1000, 4000)).toBe(true);
+      const sample = { sent: counted()!.packetsSent, received: packets };
+      expect(Math.abs(sample.sent - sample.received)).toBeLessThan(1100);
+      expect(counted()!.late1ms).toBeLessThanOrEqual(counted()!.packetsSent);
       expect(await ok('aes67.sdp')).toEqual({ sdp: started.sdp, running: true });
       expect((await ok<{ aes67: { running: boolean } }>('status.get')).aes67.running).toBe(true);
 

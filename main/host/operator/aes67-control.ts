@@ -11,13 +11,18 @@ import type { PacketTimeMs } from '../../engine/aes67/rtp';
 import type { EngineSupervisor } from '../../engine-host/engine-supervisor';
 import type { EngineEventData } from '../../protocol/engine-protocol';
 import type { Settings } from '../../settings/settings-schema';
+import type { Aes67Counters } from '../../protocol/operator-api';
 import { appError, toAppError, type AppError } from '../../shared/errors';
 
 export interface Aes67State {
   running: boolean;
   sdp?: string;
   error?: AppError;
+  counters?: Aes67Counters;
 }
+
+/** How often the sender's counters are read while it runs (the UI shows packets and late ones). */
+const COUNTERS_INTERVAL_MS = 1000;
 export type PtpState = EngineEventData<'aes67.clock'>;
 
 /**
@@ -35,6 +40,7 @@ export function senderSettings(stored: Settings['aes67']): { ok: true; settings:
 export class Aes67Control {
   private current: Aes67State = { running: false };
   private clock: PtpState | undefined;
+  private countersTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -61,6 +67,7 @@ export class Aes67Control {
     try {
       const { sdp } = await this.engine.request('aes67.start', { settings: usable.settings, ...(this.sessionFile ? { sessionFile: this.sessionFile } : {}) });
       this.set({ running: true, sdp });
+      this.watchCounters();
       return { running: true, sdp };
     } catch (error) {
       const appErr = toAppError(error, 'AES67_START_FAILED', 'The AES67 output could not start');
@@ -70,6 +77,7 @@ export class Aes67Control {
   }
 
   async stop(): Promise<{ running: false }> {
+    this.unwatchCounters();
     await this.engine.request('aes67.stop', {});
     this.clock = undefined;
     this.set({ running: false });
@@ -78,6 +86,7 @@ export class Aes67Control {
 
   /** The engine went away (crash, restart, quit): whatever it was sending stopped with it. */
   engineGone(): void {
+    this.unwatchCounters();
     if (!this.current.running) return;
     this.clock = undefined;
     this.set({ running: false });
@@ -127,8 +136,49 @@ export class Aes67Control {
     return { sdp, running: false };
   }
 
+  private watchCounters(): void {
+    this.unwatchCounters();
+    let reading = false;
+    this.countersTimer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      void this.engine
+        .request('aes67.status', {})
+        .then((status) => {
+          const counters = countersOf(status.sender);
+          if (!status.running || !counters || !this.current.running) return;
+          const before = this.current.counters;
+          if (before && before.packetsSent === counters.packetsSent && before.late1ms === counters.late1ms) return;
+          this.set({ ...this.current, counters });
+        })
+        // A status that fails (engine restarting) is simply not shown; the next tick tries again.
+        .catch(() => undefined)
+        .finally(() => (reading = false));
+    }, COUNTERS_INTERVAL_MS);
+    this.countersTimer.unref();
+  }
+
+  private unwatchCounters(): void {
+    if (this.countersTimer) clearInterval(this.countersTimer);
+    this.countersTimer = undefined;
+  }
+
   private set(state: Aes67State): void {
     this.current = state;
     this.emit('aes67.state', state);
   }
+}
+
+/** The counters out of the engine's sender status (main/engine/aes67/sender.ts status()). */
+function countersOf(sender: unknown): Aes67Counters | undefined {
+  const s = sender as { pacer?: Partial<Aes67Counters>; pacerInUse?: { kind?: string } } | undefined;
+  const p = s?.pacer;
+  if (!p || typeof p.packetsSent !== 'number') return undefined;
+  return {
+    packetsSent: p.packetsSent,
+    late1ms: p.late1ms ?? 0,
+    resyncs: p.resyncs ?? 0,
+    underruns: p.underruns ?? 0,
+    ...(typeof s?.pacerInUse?.kind === 'string' ? { pacer: s.pacerInUse.kind } : {}),
+  };
 }

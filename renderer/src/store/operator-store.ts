@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import type { LogEntry } from '../../../main/shared/operator-log';
 import type { AppError } from '../../../main/shared/errors';
 import type { ShutdownProgress, ShutdownTrigger } from '../../../main/protocol/shutdown-report';
-import type { OperatorSnapshot } from '../../../main/protocol/operator-api';
+import type { Aes67Counters, OperatorSnapshot } from '../../../main/protocol/operator-api';
 import type { LinkState } from '../transport/operator-transport';
 
 const KEEP_LOG = 300;
@@ -154,18 +154,11 @@ function readAes67(data: unknown): Aes67Info {
   const d = (data ?? {}) as Record<string, unknown>;
   const info: Aes67Info = {};
   if (typeof d.running === 'boolean') info.running = d.running;
-  // Packet counters: the engine's sender status keeps them under `pacer` (PacerCounters); the
-  // host may pass them flat, or inside `sender`. Not in aes67.state yet: shown once they are.
-  const sender = (d.sender ?? {}) as Record<string, unknown>;
-  const places = [d, d.pacer, sender, sender.pacer].filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null);
-  const first = (...keys: string[]): number | undefined => {
-    for (const place of places) for (const key of keys) if (typeof place[key] === 'number') return place[key] as number;
-    return undefined;
-  };
-  const packets = first('packets', 'packetsSent');
-  if (packets !== undefined) info.packets = packets;
-  const late = first('late', 'late1ms', 'latePackets');
-  if (late !== undefined) info.late = late;
+  const counters = d.counters as Aes67Counters | undefined;
+  if (counters) {
+    info.packets = counters.packetsSent;
+    info.late = counters.late1ms;
+  }
   if (d.error && typeof d.error === 'object') info.error = d.error as AppError;
   else if (typeof d.running === 'boolean') info.error = undefined;
   // The host folds the last ptp.state into aes67.state as `clock`.
