@@ -168,7 +168,8 @@ describe('operator API: AES67', () => {
       await ok('settings.update', {
         sections: {
           audio: { input: { source: 'tone', sampleRate: 48000 } },
-          aes67: { address: group, port, interface: '127.0.0.1', loopback: true, ptp: false, sap: false },
+          // The settings choose the pacer (the native thread would be 'auto''s pick here).
+          aes67: { address: group, port, interface: '127.0.0.1', loopback: true, ptp: false, sap: false, pacer: 'javascript', bufferMs: 60 },
         },
       });
       const started = await ok<{ running: boolean; sdp: string }>('aes67.start');
@@ -177,16 +178,17 @@ describe('operator API: AES67', () => {
       expect(await waitUntil(() => client!.messages.some((m) => m.type === 'event' && m.name === 'aes67.state' && (m.data as { running: boolean }).running), 2000)).toBe(true);
       expect(await waitUntil(() => packets > 200, 3000)).toBe(true);
       // The sender's counters reach operators about once a second and agree with the wire.
-      const counted = (): { packetsSent: number; late1ms: number } | undefined =>
+      const counted = (): { packetsSent: number; late1ms: number; pacer?: string } | undefined =>
         client!.messages
           .filter((m) => m.type === 'event' && m.name === 'aes67.state')
-          .map((m) => (m.data as { counters?: { packetsSent: number; late1ms: number } }).counters)
+          .map((m) => (m.data as { counters?: { packetsSent: number; late1ms: number; pacer?: string } }).counters)
           .filter((c) => c !== undefined)
           .at(-1);
       expect(await waitUntil(() => (counted()?.packetsSent ?? 0) > 1000, 4000)).toBe(true);
       const sample = { sent: counted()!.packetsSent, received: packets };
       expect(Math.abs(sample.sent - sample.received)).toBeLessThan(1100);
       expect(counted()!.late1ms).toBeLessThanOrEqual(counted()!.packetsSent);
+      expect(counted()).toMatchObject({ pacer: 'javascript' });
       expect(await ok('aes67.sdp')).toEqual({ sdp: started.sdp, running: true });
       expect((await ok<{ aes67: { running: boolean } }>('status.get')).aes67.running).toBe(true);
 

@@ -51,6 +51,9 @@ export class Aes67Service {
       clock,
       inputRate: format.sampleRate,
       sap: { intervalMs: settings.sapIntervalSeconds * 1000 },
+      // 'auto' leaves the choice to AIRTIGHT_AES67_PACER, then to whether the addon loads.
+      ...(settings.pacer === 'auto' ? {} : { pacer: { kind: settings.pacer } }),
+      bufferMs: settings.bufferMs,
       sdpSession: this.sdpSession(sessionFile),
     });
     if ('error' in started) {

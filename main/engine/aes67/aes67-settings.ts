@@ -50,6 +50,16 @@ export const Aes67SenderSettingsSchema = z.object({
   framecount: z.boolean().default(false),
   /** Feed before the DSP chain instead of after it (BUTT's fork sends post-DSP). */
   preDsp: z.boolean().default(false),
+  /**
+   * Who sends the packets: 'auto' = the native pacing thread when its addon loads, else the
+   * JavaScript pacer (native/rtp-pacer/README.md).
+   */
+  pacer: z.enum(['auto', 'native', 'javascript']).default('auto'),
+  /**
+   * Audio kept ahead of the pacer (ms): covers stalls of the engine thread. More is safer on a
+   * busy machine and adds the same latency to the AES67 output.
+   */
+  bufferMs: z.number().int().min(10).max(500).default(40),
 });
 export type Aes67SenderSettings = z.infer<typeof Aes67SenderSettingsSchema>;
 
