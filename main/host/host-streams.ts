@@ -27,6 +27,8 @@ export class HostStreams implements StreamControl {
   private statsTimer: NodeJS.Timeout | undefined;
   private frozen = false;
   private readonly titleSources: { stop(): void }[] = [];
+  /** Servers already told that their titles travel only inside the Ogg stream. */
+  private readonly toldInStreamOnly = new Set<string>();
   private listeners: ListenerPoller | undefined;
   private readonly statsListeners: ((stats: EngineResult<'stream.stats'>) => void)[] = [];
 
@@ -41,7 +43,14 @@ export class HostStreams implements StreamControl {
       if (event === 'stream.state') this.onState(data as { server: string; state: { state: string; error?: { code: string; message: string }; since?: string } });
       if (event === 'stream.title') {
         const t = data as { server: string; title: string; ok: boolean; error?: { code: string; message: string } };
-        if (!t.ok && t.error) this.log.warn(`Title "${t.title}" not accepted by ${t.server}: ${t.error.message}`, t.error);
+        if (t.ok || !t.error) return;
+        // Icecast 2.4 keeps Ogg titles in the stream only: said once per server, not per title.
+        if (t.error.code === 'TITLE_IN_STREAM_ONLY') {
+          if (!this.toldInStreamOnly.has(t.server)) this.log.info(`${t.server}: ${t.error.message}.`);
+          this.toldInStreamOnly.add(t.server);
+          return;
+        }
+        this.log.warn(`Title "${t.title}" not accepted by ${t.server}: ${t.error.message}`, t.error);
       }
     });
     this.startTitleSources();

@@ -227,6 +227,36 @@ describe('operator API: AES67 state follows the engine', () => {
 });
 
 describe('operator API: quit leaves nothing', () => {
+  it('an Ogg FLAC mount on Icecast 2.4: titles travel in the stream, and the log says so once, not per title', async () => {
+    icecast = await Icecast.start({ sourcePassword: 'ogg-secret' });
+    await startWithApi();
+    await ok('settings.update', {
+      sections: {
+        stream: { servers: [{ name: 'OggRig', type: 'icecast', address: '127.0.0.1', port: icecast.port, mount: '/titles.oga', codec: { codec: 'ogg-flac' } }], selectedServer: 'OggRig' },
+        audio: { input: { source: 'tone' } },
+      },
+    });
+    await ok('server.setPassword', { server: 'OggRig', password: 'ogg-secret' });
+    await ok('connect');
+    expect(await icecast.waitForMount('/titles.oga', true, 10_000)).toBe(true);
+    const titleEvents = (): { ok: boolean; error?: { code: string } }[] =>
+      client!.messages.filter((m) => m.type === 'event' && m.name === 'stream.title').map((m) => m.data as { ok: boolean; error?: { code: string } });
+    for (const title of ['First – Ärtist', 'Second – Ärtist']) {
+      const before = titleEvents().length;
+      await ok('title.set', { title });
+      expect(await waitUntil(() => titleEvents().length > before, 5000)).toBe(true);
+      expect(titleEvents().at(-1)).toMatchObject({ ok: false, error: { code: 'TITLE_IN_STREAM_ONLY' } });
+    }
+    const logged = client!.messages
+      .filter((m) => m.type === 'event' && m.name === 'log')
+      .map((m) => m.data as { level: string; message: string })
+      .filter((e) => /inside the stream|not accepted/.test(e.message));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'info', message: expect.stringContaining('OggRig') });
+    // The mount stayed up through both titles (a new chained link each time).
+    expect(await icecast.waitForMount('/titles.oga', true, 1000)).toBe(true);
+  });
+
   it('after quit over the API the process tree is gone', async () => {
     await startWithApi();
     const tree = treeOf(airtight!.pid);
