@@ -41,5 +41,8 @@ describe('in-window shortcuts from the settings', () => {
     expect(labelOf('masterGainDb')).toBe('Master gain (dB)');
     expect(labelOf('reconnectDelaySeconds')).toBe('Reconnect delay (s)');
     expect(labelOf('bitrateKbps')).toBe('Bitrate (kbps)');
+    expect(labelOf('sapIntervalSeconds')).toBe('SAP interval (s)');
+    expect(labelOf('ttl')).toBe('TTL');
+    expect(labelOf('caPath')).toBe('CA file or folder');
   });
 });

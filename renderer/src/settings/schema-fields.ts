@@ -115,10 +115,33 @@ export function schemaAt(schema: AnySchema, path: (string | number)[]): AnySchem
 /** A key's last word that is a unit, as the label shows it. */
 const UNITS: Record<string, string> = { db: '(dB)', dbfs: '(dBFS)', kbps: '(kbps)', seconds: '(s)', ms: '(ms)', minutes: '(min)', lufs: '(LUFS)' };
 
+/** Words an operator knows as capitals. */
+const ACRONYMS = new Set(['ttl', 'dscp', 'ptp', 'sap', 'tls', 'dsp', 'ca', 'url', 'sdp', 'id', 'rtp', 'eq', 'icy', 'irc', 'icq', 'aim', 'mp3', 'aac', 'flac', 'vbr', 'cbr', 'abr', 'ip', 'api', 'udp', 'tcp', 'utf']);
+
+/** Keys whose words alone would not tell an operator what the field does. */
+const NAMES: Record<string, string> = {
+  certHash: 'Pinned certificate (SHA-256)',
+  caPath: 'CA file or folder',
+  preDsp: 'Feed before the DSP',
+  ptp: 'Follow a PTP grandmaster',
+  sap: 'Announce with SAP',
+  loopback: 'Receive own multicast (loopback)',
+  sourceFilter: 'Source-filter line in the SDP',
+  framecount: 'Framecount line in the SDP',
+  pacer: 'Packet pacer',
+  bufferMs: 'Reserve ahead of the pacer (ms)',
+};
+
 /** "confirmQuitWhileOnAir" -> "Confirm quit while on air"; "masterGainDb" -> "Master gain (dB)". */
 export function labelOf(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(' ');
-  const last = words.length > 1 ? UNITS[words[words.length - 1]!] : undefined;
+  const named = NAMES[key];
+  if (named) return named;
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(' ')
+    .map((word) => (ACRONYMS.has(word) ? word.toUpperCase() : word));
+  const last = words.length > 1 ? UNITS[words[words.length - 1]!.toLowerCase()] : undefined;
   if (last) words[words.length - 1] = last;
   const text = words.join(' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
