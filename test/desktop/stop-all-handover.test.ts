@@ -53,7 +53,9 @@ describe('control launches reach the running instance', () => {
     expect(
       await waitUntilAsync(async () => {
         status = (await secondLaunch(dataDir, '-S')).out;
-        return statusField(status, 'recording') === '1' && Number(statusField(status, 'record seconds')) >= 1;
+        // 'connected' only after the stream outlived its confirm window (a server that accepts
+        // and then drops the source is never reported connected), so wait for it as well.
+        return statusField(status, 'connected') === '1' && statusField(status, 'recording') === '1' && Number(statusField(status, 'record seconds')) >= 1;
       }, 10_000),
     ).toBe(true);
     expect(statusField(status, 'connected')).toBe('1');
