@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { appError, type AppError } from '../../shared/errors';
+import type { Aes67SenderSettings } from './aes67-settings';
 import { AES67_RATE, type PacketTimeMs, type RtpEncoding, samplesPerPacket } from './rtp';
 
 export interface SdpDescription {
@@ -26,6 +27,29 @@ export interface SdpDescription {
   ptpDomain: number;
   /** a=mediaclk:direct=<offset>: RTP timestamp = PTP seconds x 48000 + offset (mod 2^32). */
   mediaClockOffset: number;
+}
+
+/** The settings' part of the description; the clock's part (grandmaster, domain, offset) is given. */
+export function describeSender(
+  s: Aes67SenderSettings,
+  sourceAddress: string,
+  clock: Pick<SdpDescription, 'grandmasterId' | 'ptpDomain' | 'mediaClockOffset'>,
+): SdpDescription {
+  return {
+    streamName: s.streamName,
+    sourceAddress,
+    group: s.address,
+    port: s.port,
+    ttl: s.ttl,
+    payloadType: s.payloadType,
+    encoding: s.encoding,
+    channels: s.channels,
+    packetTimeMs: s.packetTimeMs as PacketTimeMs,
+    // Some Dante versions dislike the source-filter line.
+    sourceFilter: s.sourceFilter && s.mode !== 'dante',
+    framecount: s.framecount,
+    ...clock,
+  };
 }
 
 const CHANNEL_NAMES: Record<number, string[]> = {

@@ -19,7 +19,7 @@ import type { MediaClock, ClockState } from './media-clock';
 import { SharedAudioRing } from './audio-ring';
 import { Aes67Input, type InputCounters } from './aes67-input';
 import { PacerStats, type PacerCounters, type LatenessSummary } from './pacer-stats';
-import { SdpSession, saveSdp, type PreviousSdp } from './sdp';
+import { SdpSession, describeSender, saveSdp, type PreviousSdp } from './sdp';
 import { resolveInterfaceAddress } from './interface-address';
 
 // The host (aes67.sdp preview) imports this from its own module: importing sender.ts would put
@@ -151,22 +151,7 @@ export class Aes67Sender {
     const mediaClockOffset = 0;
 
     const session = new SdpSession(
-      {
-        streamName: s.streamName,
-        sourceAddress: resolved.address,
-        group: s.address,
-        port: s.port,
-        ttl: s.ttl,
-        payloadType: s.payloadType,
-        encoding: s.encoding,
-        channels: s.channels,
-        packetTimeMs: s.packetTimeMs as PacketTimeMs,
-        sourceFilter: s.sourceFilter && s.mode !== 'dante',
-        framecount: s.framecount,
-        grandmasterId: options.clock.grandmasterId(),
-        ptpDomain: options.clock.domain(),
-        mediaClockOffset,
-      },
+      describeSender(s, resolved.address, { grandmasterId: options.clock.grandmasterId(), ptpDomain: options.clock.domain(), mediaClockOffset }),
       options.sdpSession?.previous,
       options.sdpSession?.onVersion,
     );

@@ -4,10 +4,9 @@
  * as `aes67.state` / `ptp.state`. The engine does the work; this keeps what it last said.
  */
 import { Aes67SenderSettingsSchema, type Aes67SenderSettings } from '../../engine/aes67/aes67-settings';
-import { buildSdp } from '../../engine/aes67/sdp';
+import { buildSdp, describeSender } from '../../engine/aes67/sdp';
 import { readSdpRecord } from '../../engine/aes67/sdp-session-file';
 import { resolveInterfaceAddress } from '../../engine/aes67/interface-address';
-import type { PacketTimeMs } from '../../engine/aes67/rtp';
 import type { EngineSupervisor } from '../../engine-host/engine-supervisor';
 import type { EngineEventData } from '../../protocol/engine-protocol';
 import type { Settings } from '../../settings/settings-schema';
@@ -112,24 +111,9 @@ export class Aes67Control {
     const previous = stored !== null && !('error' in stored) ? stored : undefined;
     const source = resolveInterfaceAddress(s.interface);
     if ('error' in source) throw source.error;
+    // Not running: no grandmaster known yet; the real SDP names it once PTP locks.
     const sdp = buildSdp(
-      {
-        streamName: s.streamName,
-        sourceAddress: source.address,
-        group: s.address,
-        port: s.port,
-        ttl: s.ttl,
-        payloadType: s.payloadType,
-        encoding: s.encoding,
-        channels: s.channels,
-        packetTimeMs: s.packetTimeMs as PacketTimeMs,
-        sourceFilter: s.sourceFilter && s.mode !== 'dante',
-        framecount: s.framecount,
-        // Not running: no grandmaster known yet; the real SDP names it once PTP locks.
-        grandmasterId: null,
-        ptpDomain: 0,
-        mediaClockOffset: 0,
-      },
+      describeSender(s, source.address, { grandmasterId: null, ptpDomain: 0, mediaClockOffset: 0 }),
       previous?.sessionId ?? '0',
       previous?.version ?? 0,
     );
