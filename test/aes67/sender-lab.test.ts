@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import sdpTransform from 'sdp-transform';
+import { exited } from '../helpers/ports';
 import { createNetnsLab, type LabHost, type NetnsLab } from '../helpers/netns-lab';
 import { decodeSap } from '../../main/engine/aes67/sap';
 import { readWav, toneGlitch } from './wav-tone';
@@ -79,20 +80,6 @@ function lines(child: ChildProcess): { events: FixtureEvent[]; waitFor(name: str
         check();
       }),
   };
-}
-
-function exited(child: ChildProcess, ms: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve(null);
-    }, ms);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
 }
 
 function collect(child: ChildProcess): () => string {

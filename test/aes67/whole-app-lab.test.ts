@@ -21,7 +21,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { exited } from '../helpers/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNetnsLab, netnsLabSkipReason, type LabHost, type NetnsLab } from '../helpers/netns-lab';
@@ -64,20 +65,6 @@ function parseSapLine(line: string): SapSeen | null {
 
 function gmOfSdp(sdp: string): string | null {
   return /a=ts-refclk:ptp=IEEE1588-2008:([0-9A-F-]+):/.exec(sdp)?.[1] ?? null;
-}
-
-function exited(child: ChildProcess, ms: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve(null);
-    }, ms);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
 }
 
 /** UDP sockets on the AES67/PTP ports in a namespace, with the pids that own them (ss -uanp). */

@@ -1,4 +1,6 @@
 /** A test client for the event API: connects, collects messages, sends commands and awaits results. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 
 export interface ApiMessage {
@@ -45,6 +47,12 @@ export class TestClient {
   }
 
   /** Opens and waits for `hello`; rejects with the HTTP status when refused. */
+  /** Connects to a running Airtight's API with the token from its data dir. */
+  static forApp(dataDir: string, apiPort: number): Promise<TestClient> {
+    const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+    return TestClient.open(`ws://127.0.0.1:${apiPort}/v1?token=${token}`);
+  }
+
   static open(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { ...options, perMessageDeflate: false });
@@ -84,6 +92,13 @@ export class TestClient {
 
   sendRaw(data: string | Buffer, binary = false): void {
     this.ws.send(data, { binary });
+  }
+
+  /** Runs a command that must succeed; fails with the server's words when it did not. */
+  async ok<T = Record<string, unknown>>(name: string, params?: unknown): Promise<T> {
+    const reply = await this.command(name, params);
+    if (!reply.ok) throw new Error(`${name}: ${JSON.stringify(reply.error)}`);
+    return reply.result as T;
   }
 
   async command(name: string, params?: unknown): Promise<ApiMessage> {

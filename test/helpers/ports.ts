@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { descendantsOf } from '../../main/shared/process-table';
 import { table } from './airtight-process';
 
@@ -32,4 +33,19 @@ export function killTree(pid: number): void {
       // already gone
     }
   }
+}
+
+/** The child's exit code once it exits (null after a signal); SIGKILLed and null after `ms`. */
+export function exited(child: ChildProcess, ms: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(null);
+    }, ms);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
 }

@@ -5,7 +5,7 @@
  * and the screens were told the stream stopped in between.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAirtight, tempDataDir, waitUntil, type RunningAirtight } from '../helpers/airtight-process';
 import { Icecast } from '../helpers/icecast';
@@ -30,13 +30,8 @@ describe('engine crash while on air', () => {
     icecast = await Icecast.start({ sourcePassword: 'crash-pw' });
     const apiPort = await freePort('tcp');
     airtight = await startAirtight({ args: ['--api-port', String(apiPort), '-x'] });
-    const token = readFileSync(join(airtight.dataDir, 'api-token'), 'utf8').trim();
-    client = await TestClient.open(`ws://127.0.0.1:${apiPort}/v1?token=${token}`);
-    const ok = async (name: string, params?: unknown): Promise<unknown> => {
-      const reply = await client!.command(name, params);
-      expect(reply.ok, `${name}: ${JSON.stringify(reply.error)}`).toBe(true);
-      return reply.result;
-    };
+    client = await TestClient.forApp(airtight.dataDir, apiPort);
+    const ok = (name: string, params?: unknown): Promise<unknown> => client!.ok(name, params);
     const recordings = tempDataDir('airtight-crashrec-');
     await ok('settings.update', {
       sections: {

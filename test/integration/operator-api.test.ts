@@ -31,17 +31,11 @@ afterEach(async () => {
 async function startWithApi(): Promise<{ apiPort: number }> {
   const apiPort = await freePort('tcp');
   airtight = await startAirtight({ args: ['--api-port', String(apiPort), '-x'] });
-  const token = readFileSync(join(airtight.dataDir, 'api-token'), 'utf8').trim();
-  client = await TestClient.open(`ws://127.0.0.1:${apiPort}/v1?token=${token}`);
+  client = await TestClient.forApp(airtight.dataDir, apiPort);
   return { apiPort };
 }
 
-/** Runs a command; fails the test with the server's words when it did not succeed. */
-async function ok<T = Record<string, unknown>>(name: string, params?: unknown): Promise<T> {
-  const reply = await client!.command(name, params);
-  expect(reply.ok, `${name}: ${JSON.stringify(reply.error)}`).toBe(true);
-  return reply.result as T;
-}
+const ok = <T = Record<string, unknown>>(name: string, params?: unknown): Promise<T> => client!.ok<T>(name, params);
 
 describe('operator API on a real host', () => {
   it('settings round trip, password and connection test, quick stop while streaming and recording', async () => {
