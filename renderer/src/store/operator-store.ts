@@ -8,24 +8,13 @@ import type { AppError } from '../../../main/shared/errors';
 import type { ShutdownProgress, ShutdownTrigger } from '../../../main/protocol/shutdown-report';
 import type { Aes67Counters, OperatorSnapshot } from '../../../main/protocol/operator-api';
 import type { LinkState } from '../transport/operator-transport';
+import type { StatusV3 } from '../../../main/host/control/wire';
+import { idleStatus } from '../../../main/host/control/target';
 
 const KEEP_LOG = 300;
 
-/** BUTT's status fields (main/host/control/wire.ts StatusV3), as the event API sends them. */
-export interface StatusFields {
-  connected: boolean;
-  connecting: boolean;
-  recording: boolean;
-  signal: boolean;
-  silence: boolean;
-  streamSeconds: number;
-  streamKBytes: number;
-  recordSeconds: number;
-  recordKBytes: number;
-  song: string;
-  recordPath: string;
-  listeners: number;
-}
+/** BUTT's status fields, as the event API sends them (the meters go through levels.ts). */
+export type StatusFields = Omit<StatusV3, 'volumeLeftDb' | 'volumeRightDb'>;
 
 export interface EngineInfo {
   state: string;
@@ -74,20 +63,8 @@ export interface OperatorState {
   shutdown: { trigger: string; steps: ShutdownProgress[] } | undefined;
 }
 
-export const IDLE_STATUS: StatusFields = {
-  connected: false,
-  connecting: false,
-  recording: false,
-  signal: false,
-  silence: false,
-  streamSeconds: 0,
-  streamKBytes: 0,
-  recordSeconds: 0,
-  recordKBytes: 0,
-  song: '',
-  recordPath: '',
-  listeners: -1,
-};
+const { volumeLeftDb: _left, volumeRightDb: _right, ...idle } = idleStatus();
+export const IDLE_STATUS: StatusFields = idle;
 
 export const useOperator = create<OperatorState>(() => ({
   link: { state: 'connecting' },
