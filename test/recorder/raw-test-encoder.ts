@@ -9,6 +9,7 @@ export class RawTestEncoder implements Encoder {
   readonly codec = 'flac' as const; // stand-in for a format that cannot be appended to
   readonly mimeType = 'application/octet-stream';
   readonly extension = 'raw';
+  readonly implementation = 'raw PCM (test encoder)';
   closed = 0;
   private frames = 0;
 

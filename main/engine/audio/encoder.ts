@@ -33,6 +33,8 @@ export interface Encoder {
   readonly mimeType: string;
   /** File extension without a dot. */
   readonly extension: string;
+  /** Which library does the work, for the log (e.g. "libmp3lame.so.0 (system)", "LAME (WebAssembly)"). */
+  readonly implementation: string;
   /** The input it wants; the pipeline resamples to this rate before calling encode(). */
   readonly inputFormat: AudioFormat;
   /** Interleaved float input; returns the whole units that became ready (maybe none). */

@@ -45,6 +45,7 @@ export class WavEncoder implements Encoder, LiveHeader, Appendable {
   readonly codec = 'wav' as const;
   readonly mimeType = 'audio/wav';
   readonly extension = 'wav';
+  readonly implementation = 'PCM (Airtight)';
   readonly inputFormat: AudioFormat;
   readonly sampleFormat: WavSampleFormat;
   readonly bytesPerSample: number;

@@ -128,6 +128,7 @@ export function createAac(settings: AacSettings, ffmpeg: FfmpegAac, input: Audio
     codec: 'aac',
     mimeType: 'audio/aac',
     extension: 'aac',
+    implementation: `ffmpeg ${ffmpegAacArgs(settings, ffmpeg, input).join(' ').match(/-c:a (\S+)/)?.[1] ?? 'aac'} (${ffmpeg.path}, child process)`,
     inputFormat: { sampleRate: input.sampleRate, channels },
     child,
     encode(samples: Float32Array): EncodedChunk[] {

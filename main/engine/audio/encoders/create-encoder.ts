@@ -13,6 +13,7 @@ import { createFlac } from './flac-encoder';
 import { createMp3 } from './mp3-encoder';
 import { createOpus, OPUS_RATE } from './opus-encoder';
 import { createVorbis } from './vorbis-encoder';
+import { encoderImplementationFromEnv, type EncoderImplementation } from '../../../../native/codecs/system-library';
 
 export type EncoderResult = { ok: true; encoder: Encoder } | { ok: false; error: AppError };
 
@@ -21,7 +22,15 @@ export function encoderInputFormat(settings: EncoderSettings, pipeline: AudioFor
   return settings.codec === 'opus' ? { sampleRate: OPUS_RATE, channels: pipeline.channels } : pipeline;
 }
 
-export async function createEncoder(settings: unknown, inputFormat: AudioFormat): Promise<EncoderResult> {
+/**
+ * `implementation` picks the machine's codec library or the bundled WebAssembly build (MP3,
+ * Vorbis, FLAC; Opus is WebAssembly and AAC is ffmpeg either way).
+ */
+export async function createEncoder(
+  settings: unknown,
+  inputFormat: AudioFormat,
+  implementation: EncoderImplementation = encoderImplementationFromEnv(),
+): Promise<EncoderResult> {
   const parsed = EncoderSettingsSchema.safeParse(settings);
   if (!parsed.success) {
     return { ok: false, error: appError('ENCODER_SETTINGS_INVALID', 'The encoder settings are not valid', parsed.error.message) };
@@ -41,14 +50,14 @@ export async function createEncoder(settings: unknown, inputFormat: AudioFormat)
   try {
     switch (s.codec) {
       case 'mp3':
-        return { ok: true, encoder: await createMp3(s, inputFormat) };
+        return { ok: true, encoder: await createMp3(s, inputFormat, implementation) };
       case 'vorbis':
-        return { ok: true, encoder: await createVorbis(s, inputFormat) };
+        return { ok: true, encoder: await createVorbis(s, inputFormat, implementation) };
       case 'opus':
         return { ok: true, encoder: await createOpus(s, encoderInputFormat(s, inputFormat)) };
       case 'flac':
       case 'ogg-flac':
-        return { ok: true, encoder: await createFlac(s, inputFormat) };
+        return { ok: true, encoder: await createFlac(s, inputFormat, implementation) };
       case 'aac': {
         const ffmpeg = await probeFfmpegAac();
         const missing = aacUnavailable(s, ffmpeg, channels);

@@ -3,6 +3,7 @@
  * (a stream, with in-band titles as chained logical streams) through libFLAC in WebAssembly. Input is quantized to 16 or 24 bits, so the
  * decoded file equals the quantized input exactly.
  */
+import type { EncoderImplementation } from '../../../../native/codecs/system-library';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
 import { appError, AppErrorException } from '../../../shared/errors';
@@ -78,7 +79,7 @@ function newSerial(previous?: number): number {
   }
 }
 
-export async function createFlac(settings: FlacSettings | OggFlacSettings, input: AudioFormat): Promise<Encoder> {
+export async function createFlac(settings: FlacSettings | OggFlacSettings, input: AudioFormat, _implementation: EncoderImplementation = 'auto'): Promise<Encoder> {
   const flac = await loadFlac();
   const ogg = settings.codec === 'ogg-flac';
   const channels = input.channels;
@@ -153,6 +154,7 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
     codec: ogg ? 'ogg-flac' : 'flac',
     mimeType: ogg ? 'audio/ogg' : 'audio/flac',
     extension: ogg ? 'oga' : 'flac',
+    implementation: 'libFLAC (WebAssembly, libflacjs)',
     inputFormat: { sampleRate: input.sampleRate, channels },
     encode(samples: Float32Array): EncodedChunk[] {
       if (!link) return [];

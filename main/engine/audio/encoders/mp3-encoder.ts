@@ -5,6 +5,7 @@
  * so ABR is VBR at the quality whose typical average is the target bitrate.
  */
 import type { createMp3Encoder } from 'wasm-media-encoders';
+import type { EncoderImplementation } from '../../../../native/codecs/system-library';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
 import type { Mp3Bitrate, Mp3Settings } from './encoder-settings';
@@ -29,7 +30,7 @@ export function vbrQualityForBitrate(kbps: number): number {
   return 9;
 }
 
-export async function createMp3(settings: Mp3Settings, input: AudioFormat): Promise<Encoder> {
+export async function createMp3(settings: Mp3Settings, input: AudioFormat, _implementation: EncoderImplementation = 'auto'): Promise<Encoder> {
   let lame: Awaited<ReturnType<typeof createMp3Encoder>> | null = await (await import('wasm-media-encoders')).createMp3Encoder();
   const channels = input.channels === 1 ? 1 : 2;
   if (settings.mode === 'cbr') {
@@ -62,6 +63,7 @@ export async function createMp3(settings: Mp3Settings, input: AudioFormat): Prom
     codec: 'mp3',
     mimeType: 'audio/mpeg',
     extension: 'mp3',
+    implementation: 'LAME (WebAssembly, wasm-media-encoders)',
     inputFormat: format,
     encode(samples: Float32Array): EncodedChunk[] {
       const whole = wholeFrames(samples, channels);

@@ -139,6 +139,7 @@ export async function createOpus(settings: OpusSettings, input: AudioFormat, opt
     codec: 'opus',
     mimeType: 'audio/ogg',
     extension: 'opus',
+    implementation: 'libopus (WebAssembly, @evan/opus)',
     inputFormat: format,
     encode(samples: Float32Array): EncodedChunk[] {
       if (closed) return [];

@@ -3,6 +3,7 @@
  * at most ~100 ms (see vorbis-pages.ts).
  */
 import type { createOggEncoder } from 'wasm-media-encoders';
+import type { EncoderImplementation } from '../../../../native/codecs/system-library';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
 import { streamTagComments } from './stream-tags';
@@ -28,7 +29,7 @@ export function vorbisQualityForBitrate(kbps: number): number {
   return 10;
 }
 
-export async function createVorbis(settings: VorbisSettings, input: AudioFormat): Promise<Encoder> {
+export async function createVorbis(settings: VorbisSettings, input: AudioFormat, _implementation: EncoderImplementation = 'auto'): Promise<Encoder> {
   let vorbis: Awaited<ReturnType<typeof createOggEncoder>> | null = await (await import('wasm-media-encoders')).createOggEncoder();
   const channels = input.channels === 1 ? 1 : 2;
   const quality = settings.mode === 'quality' ? settings.quality : vorbisQualityForBitrate(settings.nominalBitrateKbps);
@@ -63,6 +64,7 @@ export async function createVorbis(settings: VorbisSettings, input: AudioFormat)
     codec: 'vorbis',
     mimeType: 'audio/ogg',
     extension: 'ogg',
+    implementation: 'libvorbis (WebAssembly, wasm-media-encoders)',
     inputFormat: format,
     encode(samples: Float32Array): EncodedChunk[] {
       const whole = wholeFrames(samples, channels);
