@@ -7,6 +7,9 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { EncodedChunk, Encoder } from '../../main/engine/audio/encoder';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
+import { createMp3 } from '../../main/engine/audio/encoders/mp3-encoder';
+import type { EncoderImplementation } from '../../native/codecs/system-library';
+import { AppErrorException, type AppError } from '../../main/shared/errors';
 import { parseAdtsHeader, parseMp3Header } from '../../main/engine/audio/encoders/mpeg-frames';
 import { OggPageSplitter, pageCrcIsValid, HEADER_BOS, HEADER_EOS } from '../../main/engine/audio/encoders/ogg-page';
 import { quantize } from '../../main/engine/audio/encoders/pcm';
@@ -84,7 +87,32 @@ function expectHeadersFirst(chunks: EncodedChunk[]): void {
   for (const c of chunks) if (c.header) expect(c.frames).toBe(0);
 }
 
-describe('MP3 (LAME wasm)', () => {
+/** MP3 and Vorbis run through the machine's library ('system') and the WebAssembly build ('wasm'). */
+const IMPLEMENTATIONS = ['system', 'wasm'] as const;
+
+async function makeWith(settings: unknown, sampleRate: number, implementation: EncoderImplementation, channels = 2): Promise<Encoder> {
+  const result = await createEncoder(settings, { sampleRate, channels }, implementation);
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.encoder;
+}
+
+/** A music-like stereo signal (tones, a beat, noise): what a bitrate target is tuned for, unlike a pure tone. */
+function musicLike(seconds: number, rate: number): Float32Array {
+  const frames = seconds * rate;
+  const out = new Float32Array(frames * 2);
+  let seed = 1;
+  const noise = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+  for (let i = 0; i < frames; i++) {
+    const t = i / rate;
+    const beat = Math.exp(-((t * 2) % 1) * 8);
+    const tones = 0.12 * Math.sin(2 * Math.PI * 220 * t) + 0.08 * Math.sin(2 * Math.PI * 997 * t) + 0.05 * Math.sin(2 * Math.PI * 3150 * t);
+    out[i * 2] = tones + 0.1 * beat * noise() + 0.01 * noise();
+    out[i * 2 + 1] = tones * 0.8 + 0.1 * beat * noise() + 0.01 * noise();
+  }
+  return out;
+}
+
+describe.each(IMPLEMENTATIONS)('MP3 (LAME, %s)', (implementation) => {
   for (const [label, settings] of [
     ['CBR 128 kbps', { codec: 'mp3', mode: 'cbr', bitrateKbps: 128 }],
     ['VBR V2', { codec: 'mp3', mode: 'vbr', vbrQuality: 2 }],
@@ -93,14 +121,17 @@ describe('MP3 (LAME wasm)', () => {
     it(`${label}: whole frames, decodes to the tone at the right length and level`, async () => {
       const rate = 44100;
       const input = sine(SECONDS, rate);
-      const encoder = await make(settings, rate);
+      const encoder = await makeWith(settings, rate, implementation);
       expect(encoder.mimeType).toBe('audio/mpeg');
+      expect(encoder.implementation).toMatch(implementation === 'system' ? /^libmp3lame\.so\.0 \(LAME \d/ : /WebAssembly/);
       const { chunks } = await encodeAll(encoder, input);
       encoder.close();
       encoder.close(); // twice is safe
+      expect(encoder.encode(input.subarray(0, 2000))).toEqual([]); // and nothing reaches a freed encoder
+      expect(encoder.flush()).toEqual([]);
       const frames = expectWholeFrames(chunks, parseMp3Header);
       expect(totalFrames(chunks)).toBe(input.length / 2);
-      const file = tmp.file(`tone-${settings.mode}.mp3`);
+      const file = tmp.file(`tone-${settings.mode}-${implementation}.mp3`);
       writeChunks(file, chunks);
       const decoded = decode(file, rate);
       // No LAME/Xing tag on a stream: the decoder keeps the encoder delay and frame padding.
@@ -115,6 +146,63 @@ describe('MP3 (LAME wasm)', () => {
       }
     });
   }
+
+  it('mono: one channel in, a mono MP3 out that decodes to the tone', async () => {
+    const rate = 44100;
+    const input = sine(SECONDS, rate, 1);
+    const encoder = await makeWith({ codec: 'mp3', mode: 'cbr', bitrateKbps: 64 }, rate, implementation, 1);
+    const { chunks } = await encodeAll(encoder, input);
+    encoder.close();
+    expect(totalFrames(chunks)).toBe(input.length);
+    const file = tmp.file(`mono-${implementation}.mp3`);
+    writeChunks(file, chunks);
+    expect(ffprobe(file).streams[0]!.channels).toBe(1);
+    const report = measureTone(decode(file, rate, 1), rate, 1);
+    expect(Math.abs(report.hz[0]! - 997)).toBeLessThan(1);
+    expect(Math.abs(report.rmsDb[0]! - TONE_RMS_DB)).toBeLessThan(0.5);
+  });
+});
+
+describe('MP3 through the system library', () => {
+  it("ABR is LAME's real ABR: a 20 s music-like signal averages near the 160 kbps target", async () => {
+    const rate = 44100;
+    const input = musicLike(20, rate);
+    const encoder = await makeWith({ codec: 'mp3', mode: 'abr', bitrateKbps: 160 }, rate, 'system');
+    const { chunks } = await encodeAll(encoder, input, 1024);
+    encoder.close();
+    const file = tmp.file('abr-160.mp3');
+    writeChunks(file, chunks);
+    const probe = ffprobe(file);
+    const kbps = (Number(probe.format.size) * 8) / Number(probe.format.duration) / 1000;
+    expect(kbps, `average ${kbps.toFixed(1)} kbps`).toBeGreaterThan(160 * 0.9);
+    expect(kbps, `average ${kbps.toFixed(1)} kbps`).toBeLessThan(160 * 1.1);
+    // ABR varies the frame size (CBR would hold one bitrate index in every frame header).
+    const indexes = new Set<number>();
+    for (const c of chunks) for (let at = 0; at < c.bytes.length; at += parseMp3Header(c.bytes, at)!.length) indexes.add(c.bytes[at + 2]! >> 4);
+    expect(indexes.size).toBeGreaterThan(1);
+  });
+
+  it("'system' without the library is ENCODER_LIBRARY_MISSING naming the library and the Debian package; 'auto' falls back and says why", async () => {
+    const settings = { codec: 'mp3', mode: 'cbr', bitrateKbps: 128, vbrQuality: 4 } as const;
+    const format = { sampleRate: 44100, channels: 2 };
+    const missing = await createMp3(settings, format, 'system', { library: 'libmp3lame-absent.so.0' }).then(
+      () => null,
+      (error: unknown) => (error instanceof AppErrorException ? error.error : error),
+    );
+    expect(missing).toMatchObject({ code: 'ENCODER_LIBRARY_MISSING' });
+    expect((missing as AppError).message).toContain('libmp3lame-absent.so.0');
+    expect((missing as AppError).message).toContain('libmp3lame0');
+    const fallback = await createMp3(settings, format, 'auto', { library: 'libmp3lame-absent.so.0' });
+    expect(fallback.implementation).toMatch(/WebAssembly/);
+    expect(fallback.fallback).toMatch(/libmp3lame-absent\.so\.0/);
+    const chunks = [...fallback.encode(sine(1, 44100)), ...fallback.flush()];
+    fallback.close();
+    expect(totalFrames(chunks)).toBe(44100);
+    const auto = await createMp3(settings, format, 'auto');
+    expect(auto.implementation).toMatch(/^libmp3lame\.so\.0/);
+    expect(auto.fallback).toBeUndefined();
+    auto.close();
+  });
 });
 
 describe('Ogg Vorbis (libvorbis wasm)', () => {

@@ -35,6 +35,8 @@ export interface Encoder {
   readonly extension: string;
   /** Which library does the work, for the log (e.g. "libmp3lame.so.0 (system)", "LAME (WebAssembly)"). */
   readonly implementation: string;
+  /** Set when 'auto' wanted the machine's codec library and fell back to WebAssembly: why. */
+  readonly fallback?: string;
   /** The input it wants; the pipeline resamples to this rate before calling encode(). */
   readonly inputFormat: AudioFormat;
   /** Interleaved float input; returns the whole units that became ready (maybe none). */
