@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { EncodedChunk, Encoder } from '../../main/engine/audio/encoder';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { createMp3 } from '../../main/engine/audio/encoders/mp3-encoder';
+import { encoderStartLines } from '../../main/engine/audio/encoders/describe-encoder';
 import type { EncoderImplementation } from '../../native/codecs/system-library';
 import { AppErrorException, type AppError } from '../../main/shared/errors';
 import { parseAdtsHeader, parseMp3Header } from '../../main/engine/audio/encoders/mpeg-frames';
@@ -202,6 +203,16 @@ describe('MP3 through the system library', () => {
     expect(auto.implementation).toMatch(/^libmp3lame\.so\.0/);
     expect(auto.fallback).toBeUndefined();
     auto.close();
+    // What the operator log gets for each (the engine writes these lines when an encoder starts).
+    expect(encoderStartLines('Stream', 'MP3 128 kbps', fallback)).toEqual([
+      { level: 'info', message: 'Stream encoder MP3 128 kbps: LAME (WebAssembly, wasm-media-encoders)' },
+      {
+        level: 'warn',
+        message: 'Stream encoder MP3 128 kbps runs as WebAssembly (slower): the system library could not be used',
+        error: { code: 'ENCODER_FALLBACK', message: expect.any(String), detail: fallback.fallback },
+      },
+    ]);
+    expect(encoderStartLines('Stream', 'MP3 128 kbps', auto)).toHaveLength(1);
   });
 });
 

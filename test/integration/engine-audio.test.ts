@@ -24,15 +24,17 @@ afterEach(async () => {
   rig = undefined;
 });
 
-async function startEngine(env: NodeJS.ProcessEnv = {}): Promise<{ e: EngineSupervisor; meters: EngineEventData<'audio.meters'>[] }> {
+async function startEngine(env: NodeJS.ProcessEnv = {}): Promise<{ e: EngineSupervisor; meters: EngineEventData<'audio.meters'>[]; log: EngineEventData<'engine.log'>[] }> {
   const e = new EngineSupervisor({ launcher: forkEngine, entry: ENTRY, env: { ...process.env, ...env } });
   engine = e;
   const meters: EngineEventData<'audio.meters'>[] = [];
+  const log: EngineEventData<'engine.log'>[] = [];
   e.onEvent((event, data) => {
     if (event === 'audio.meters') meters.push(data as EngineEventData<'audio.meters'>);
+    if (event === 'engine.log') log.push(data as EngineEventData<'engine.log'>);
   });
   await e.start();
-  return { e, meters };
+  return { e, meters, log };
 }
 
 function settings(folder: string, overrides: { input?: object; record?: object } = {}): AudioSettings {
@@ -77,7 +79,7 @@ describe('engine audio', () => {
 
   it('records MP3 in gapless parts when a split is scheduled, and splits on request', async () => {
     const folder = tempDataDir('airtight-rec-');
-    const { e } = await startEngine();
+    const { e, log } = await startEngine();
     await e.request('audio.configure', settings(folder, { record: { codec: 'mp3', splitMinutes: 1 / 60 } }));
     await e.request('recorder.start', {});
     await sleep(2600);
@@ -93,6 +95,10 @@ describe('engine audio', () => {
       const tone = measureTone(decode(part.path, 44100), 44100);
       expect(tone.hz[0]).toBeCloseTo(997, 0);
     }
+    // One line per recording (not per part) says which library encodes: the machine's LAME.
+    expect(log.filter((l) => l.message.startsWith('Recording encoder'))).toEqual([
+      { level: 'info', message: expect.stringMatching(/^Recording encoder MP3 192 kbps: libmp3lame\.so\.0 \(LAME 3\.\d+, system library\)$/) },
+    ]);
   });
 
   it('a shutdown in the middle of a recording finalizes the file first and reports it', async () => {

@@ -19,11 +19,12 @@ afterEach(async () => {
   registry = undefined;
 });
 
-const noEvents = { meters: () => undefined, source: () => undefined, signal: () => undefined, recorder: () => undefined, log: () => undefined };
+type LogLine = { level: string; message: string };
 
-async function service(): Promise<AudioService> {
+async function service(log: LogLine[] = []): Promise<AudioService> {
   registry = new ResourceRegistry();
-  const audio = new AudioService(registry, noEvents, join(ROOT, 'out', 'main'));
+  const events = { meters: () => undefined, source: () => undefined, signal: () => undefined, recorder: () => undefined, log: (level: string, message: string) => void log.push({ level, message }) };
+  const audio = new AudioService(registry, events, join(ROOT, 'out', 'main'));
   await audio.configure(AudioSettingsSchema.parse({ input: { source: 'tone', sampleRate: 44100, toneLevelDbfs: -12 } }));
   return audio;
 }
@@ -35,7 +36,8 @@ function collect(): { chunks: EncodedChunk[]; push: (c: EncodedChunk[]) => void 
 
 describe('stream encoders', () => {
   it('MP3 and Opus (resampled to 48 kHz) streams decode to the tone; equal settings share one thread', async () => {
-    const audio = await service();
+    const log: LogLine[] = [];
+    const audio = await service(log);
     const mp3 = EncoderSettingsSchema.parse({ codec: 'mp3', bitrateKbps: 128 });
     const opus = EncoderSettingsSchema.parse({ codec: 'opus' });
     const a = collect();
@@ -46,6 +48,11 @@ describe('stream encoders', () => {
     const subC = audio.openStreamEncoder(opus, c.push);
     expect(await subA.mimeType).toBe('audio/mpeg');
     expect(await subC.mimeType).toBe('audio/ogg');
+    // The MP3 thread loaded the machine's LAME through koffi (inside a worker thread) and says so, once.
+    expect(log.filter((l) => l.message.startsWith('Stream encoder MP3 128 kbps:'))).toEqual([
+      { level: 'info', message: expect.stringMatching(/^Stream encoder MP3 128 kbps: libmp3lame\.so\.0 \(LAME 3\.\d+, system library\)$/) },
+    ]);
+    expect(log.filter((l) => l.level === 'warn')).toEqual([]);
     expect(registry!.list().filter((r) => r.label.endsWith('stream encoder')).map((r) => r.label).sort()).toEqual([
       'mp3 stream encoder',
       'opus stream encoder',

@@ -22,6 +22,7 @@ import type { RecordingSummary } from '../recorder/recorder';
 import type { EncodeJob, EncodeWorkerCommand, EncodeWorkerEvent } from './encode-worker';
 import type { EncodedChunk } from './encoder';
 import type { EncoderSettings } from './encoders/encoder-settings';
+import { describeEncoderSettings, encoderStartLines } from './encoders/describe-encoder';
 
 /** Meters reach the host at 20 Hz: often enough for a VU, no per-sample IPC. */
 const METER_INTERVAL_MS = 50;
@@ -213,7 +214,10 @@ export class AudioService {
       job,
       format.sampleRate * STREAM_ENCODER_QUEUE_SECONDS,
       (event) => {
-        if (event.type === 'ready') settle(event.mimeType);
+        if (event.type === 'ready') {
+          for (const line of encoderStartLines('Stream', describeEncoderSettings(settings), event)) this.events.log(line.level, line.message, line.error);
+          settle(event.mimeType);
+        }
         else if (event.type === 'chunks') for (const consumer of consumers) consumer(event.chunks);
         else fail(event.error);
       },
@@ -283,6 +287,9 @@ export class AudioService {
         if (event.part === 1) this.events.recorder({ state: 'recording', path: event.path });
         else this.events.recorder({ state: 'split', path: event.path });
         if (this.recording) this.recording.path = event.path;
+        return;
+      case 'encoder-started':
+        for (const line of encoderStartLines('Recording', event.description, event)) this.events.log(line.level, line.message, line.error);
         return;
       case 'start-failed':
         resolveStart(event.error);

@@ -8,6 +8,7 @@ import type { AudioFormat } from './audio-format';
 import type { EncodedChunk, Encoder } from './encoder';
 import { createEncoder, encoderInputFormat } from './encoders/create-encoder';
 import type { EncoderSettings } from './encoders/encoder-settings';
+import type { EncoderStarted } from './encoders/describe-encoder';
 import { createResampler, type Resampler } from './dsp/resampler';
 import { laneWorkerEnd, type LaneReply } from './worker-lane';
 import { toAppError, type AppError } from '../../shared/errors';
@@ -21,7 +22,7 @@ export interface EncodeJob {
 export type EncodeWorkerCommand = { type: 'setTitle'; title: string };
 
 export type EncodeWorkerEvent =
-  | { type: 'ready'; mimeType: string; extension: string }
+  | ({ type: 'ready'; mimeType: string; extension: string } & EncoderStarted)
   | { type: 'chunks'; chunks: EncodedChunk[] }
   | { type: 'failed'; error: AppError };
 
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   const made = await createEncoder(job.settings, job.format);
   if (!made.ok) return fail(made.error);
   const encoder: Encoder = made.encoder;
-  post({ type: 'event', event: { type: 'ready', mimeType: encoder.mimeType, extension: encoder.extension } });
+  const started: EncoderStarted = { implementation: encoder.implementation, ...(encoder.fallback ? { fallback: encoder.fallback } : {}) };
+  post({ type: 'event', event: { type: 'ready', mimeType: encoder.mimeType, extension: encoder.extension, ...started } });
   port.on('message', (message: Incoming) => {
     if (message.type === 'audio') {
       try {

@@ -12,6 +12,7 @@ import type { RecordSettings } from '../../settings/audio-settings-schema';
 import { toAppError } from '../../shared/errors';
 import { Recorder, type RecorderEvent } from './recorder';
 import { recordEncoderFactory } from './record-encoder';
+import { describeEncoderSettings, type EncoderStarted } from '../audio/encoders/describe-encoder';
 
 export interface RecordJob {
   format: AudioFormat;
@@ -21,6 +22,7 @@ export interface RecordJob {
 
 export type RecordWorkerEvent =
   | RecorderEvent
+  | ({ type: 'encoder-started'; description: string } & EncoderStarted)
   | { type: 'start-failed'; error: ReturnType<typeof toAppError> }
   | { type: 'progress'; path: string; seconds: number; bytes: number; droppedFrames: number };
 
@@ -43,9 +45,19 @@ async function main(): Promise<void> {
     resampler = made.resampler;
   }
   const { settings } = job;
+  let encoderAnnounced = false;
   const started = await Recorder.start({
     format: factory.inputFormat,
-    createEncoder: () => factory.create(),
+    createEncoder: async () => {
+      const encoder = await factory.create();
+      // Once per recording (every split part gets the same kind of encoder): which library encodes.
+      if (!encoderAnnounced) {
+        encoderAnnounced = true;
+        const description = settings.codec === 'wav' ? `WAV ${settings.wav.sampleFormat}` : describeEncoderSettings(settings.codecs[settings.codec]);
+        post({ type: 'event', event: { type: 'encoder-started', description, implementation: encoder.implementation, ...(encoder.fallback ? { fallback: encoder.fallback } : {}) } });
+      }
+      return encoder;
+    },
     fileName: { folder: settings.folder, fileName: settings.fileName },
     existingFile: settings.existingFile,
     ...(job.serverName ? { serverName: job.serverName } : {}),
