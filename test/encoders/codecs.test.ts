@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import type { EncodedChunk, Encoder } from '../../main/engine/audio/encoder';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { createMp3 } from '../../main/engine/audio/encoders/mp3-encoder';
+import { createFlac } from '../../main/engine/audio/encoders/flac-encoder';
+import { EncoderSettingsSchema, type FlacSettings } from '../../main/engine/audio/encoders/encoder-settings';
 import { encoderStartLines } from '../../main/engine/audio/encoders/describe-encoder';
 import type { EncoderImplementation } from '../../native/codecs/system-library';
 import { AppErrorException, type AppError } from '../../main/shared/errors';
@@ -27,6 +29,7 @@ import {
   run,
   sine,
   totalFrames,
+  writeBytes,
   writeChunks,
 } from './audio-check';
 
@@ -314,7 +317,34 @@ function pcmMd5(ints: Int32Array, bits: number): string {
   return createHash('md5').update(buf).digest('hex');
 }
 
-describe('FLAC (libFLAC wasm)', () => {
+/** FLAC through one libFLAC build: the machine's libFLAC.so.12 or the WebAssembly one. */
+async function makeFlac(settings: unknown, sampleRate: number, implementation: EncoderImplementation): Promise<Encoder> {
+  const result = await createEncoder(settings, { sampleRate, channels: 2 }, implementation);
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.encoder;
+}
+
+/** The chained logical streams of an Ogg file, each as its own bytes. */
+function oggLinks(bytes: Uint8Array): Uint8Array[] {
+  const links: { serial: number; pages: Uint8Array[] }[] = [];
+  for (const page of new OggPageSplitter().push(bytes)) {
+    if (links.length === 0 || links[links.length - 1]!.serial !== page.serial) links.push({ serial: page.serial, pages: [] });
+    links[links.length - 1]!.pages.push(page.bytes);
+  }
+  return links.map((l) => Buffer.concat(l.pages));
+}
+
+function streamTags(file: string): Record<string, string> {
+  const json = JSON.parse(run('ffprobe', ['-v', 'error', '-show_entries', 'stream_tags', '-of', 'json', file]).out) as { streams?: { tags?: Record<string, string> }[] };
+  return json.streams?.[0]?.tags ?? {};
+}
+
+describe.each([
+  { implementation: 'system' as const, library: /^libFLAC\.so\.12 \(libFLAC \d+\.\d+\.\d+, system library\)$/ },
+  { implementation: 'wasm' as const, library: /WebAssembly/ },
+])('FLAC (libFLAC, $implementation)', ({ implementation, library }) => {
+  const make = (settings: unknown, rate: number) => makeFlac(settings, rate, implementation);
+
   for (const bits of [16, 24] as const) {
     it(`${bits}-bit file: bit-exact, STREAMINFO total samples and MD5 patched at the end`, async () => {
       const rate = 44100;
@@ -323,6 +353,7 @@ describe('FLAC (libFLAC wasm)', () => {
       for (let i = 0; i < input.length; i++) input[i] = input[i]! + ((i * 7919) % 101) / 1e5;
       const encoder = await make({ codec: 'flac', bitDepth: bits, compression: 5 }, rate);
       expect(encoder.mimeType).toBe('audio/flac');
+      expect(encoder.implementation).toMatch(library);
       const { chunks } = await encodeAll(encoder, input);
       const patches = encoder.finalPatches();
       encoder.close();
@@ -337,6 +368,10 @@ describe('FLAC (libFLAC wasm)', () => {
       const unpatched = tmp.file(`unpatched-${bits}.flac`);
       writeChunks(unpatched, chunks);
       expect(run('metaflac', ['--show-total-samples', unpatched]).out.trim()).toBe('0');
+      // The same layout from either build: STREAMINFO, then libFLAC's own VORBIS_COMMENT, no padding.
+      const blocks = run('metaflac', ['--list', '--no-utf8-convert', unpatched]).out;
+      expect([...blocks.matchAll(/^ {2}type: \d+ \((\w+)\)$/gm)].map((m) => m[1])).toEqual(['STREAMINFO', 'VORBIS_COMMENT']);
+      expect(blocks).toMatch(/vendor string: reference libFLAC/);
 
       const file = tmp.file(`tone-${bits}.flac`);
       writeChunks(file, chunks, patches);
@@ -363,6 +398,7 @@ describe('FLAC (libFLAC wasm)', () => {
     const input = sine(SECONDS, rate);
     const encoder = await make({ codec: 'ogg-flac' }, rate);
     expect(encoder.mimeType).toBe('audio/ogg');
+    expect(encoder.implementation).toMatch(library);
     const { chunks } = await encodeAll(encoder, input);
     expect(encoder.finalPatches()).toEqual([]);
     encoder.close();
@@ -381,6 +417,91 @@ describe('FLAC (libFLAC wasm)', () => {
     for (let i = 0; i < decoded.length; i++) if (Math.round(decoded[i]! * 32768) !== quantized[i]) mismatches++;
     expect(mismatches).toBe(0);
     expect(ffprobe(file).streams[0]!.codec_name).toBe('flac');
+  });
+  it('Ogg FLAC title: the chained link carries TITLE, the vendor is kept, the whole decodes bit-exact', async () => {
+    const rate = 48000;
+    const input = sine(SECONDS, rate);
+    const encoder = await make({ codec: 'ogg-flac', bitDepth: 16, compression: 5 }, rate);
+    const chunks: EncodedChunk[] = [];
+    const block = 2048 * 2;
+    for (let at = 0; at < input.length; at += block) {
+      chunks.push(...encoder.encode(input.subarray(at, Math.min(input.length, at + block))));
+      if (at === block * 20) chunks.push(...encoder.setTitle!({ title: 'Café ♫ Title', artist: 'Ärtist' }));
+    }
+    chunks.push(...encoder.flush());
+    encoder.close();
+    expect(totalFrames(chunks)).toBe(input.length / 2);
+    const bytes = Buffer.concat(chunks.map((c) => c.bytes));
+    const links = oggLinks(bytes);
+    expect(links.length).toBe(2);
+    const files = links.map((link, i) => {
+      const file = tmp.file(`title-${implementation}-${i}.oga`);
+      writeBytes(file, link);
+      const test = run('flac', ['-t', '--ogg', file]);
+      expect(test.code, test.out).toBe(0);
+      return file;
+    });
+    expect(streamTags(files[0]!).TITLE).toBeUndefined();
+    expect(streamTags(files[1]!)).toMatchObject({ TITLE: 'Café ♫ Title', ARTIST: 'Ärtist', ENCODER: 'Airtight' });
+    // The replaced comment page keeps libFLAC's vendor string.
+    expect(Buffer.from(links[1]!).includes('reference libFLAC')).toBe(true);
+    const whole = tmp.file(`title-${implementation}.oga`);
+    writeBytes(whole, bytes);
+    const decoded = decode(whole, rate);
+    expect(decoded.length).toBe(input.length);
+    const quantized = quantize(input, 16);
+    let mismatches = 0;
+    for (let i = 0; i < decoded.length; i++) if (Math.round(decoded[i]! * 32768) !== quantized[i]) mismatches++;
+    expect(mismatches).toBe(0);
+  });
+
+  it('closing twice, and using it after close, does nothing', async () => {
+    for (const codec of ['flac', 'ogg-flac']) {
+      const encoder = await make({ codec }, 44100);
+      encoder.encode(sine(0.2, 44100));
+      encoder.close();
+      encoder.close();
+      expect(encoder.encode(sine(0.1, 44100))).toEqual([]);
+      expect(encoder.flush()).toEqual([]);
+    }
+  });
+});
+
+describe('FLAC: which libFLAC', () => {
+  const format = { sampleRate: 44100, channels: 2 };
+  const settings = EncoderSettingsSchema.parse({ codec: 'flac' }) as FlacSettings;
+
+  it("'system' with the library missing is ENCODER_LIBRARY_MISSING naming the library and its package", async () => {
+    const thrown = await createFlac(settings, format, 'system', { library: 'libFLAC.so.999' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(thrown).toBeInstanceOf(AppErrorException);
+    const error = (thrown as AppErrorException).error;
+    expect(error.code).toBe('ENCODER_LIBRARY_MISSING');
+    expect(error.message).toContain('libFLAC.so.999');
+    expect(error.message).toContain('libflac12');
+    expect(error.detail).toMatch(/cannot open shared object file/);
+  });
+
+  it("'auto' with the library missing falls back to WebAssembly and says why", async () => {
+    const encoder = await createFlac(settings, format, 'auto', { library: 'libFLAC.so.999' });
+    try {
+      expect(encoder.implementation).toBe('libFLAC (WebAssembly, libflacjs)');
+      expect(encoder.fallback).toMatch(/libFLAC\.so\.999 could not be loaded/);
+      const { chunks } = await encodeAll(encoder, sine(0.5, 44100));
+      expect(totalFrames(chunks)).toBe(22050);
+    } finally {
+      encoder.close();
+    }
+  });
+
+  it("'auto' uses the machine's libFLAC where it loads", async () => {
+    const result = await createEncoder({ codec: 'ogg-flac' }, format, 'auto');
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.encoder.implementation).toMatch(/^libFLAC\.so\.12 /);
+    expect(result.encoder.fallback).toBeUndefined();
+    result.encoder.close();
   });
 });
 

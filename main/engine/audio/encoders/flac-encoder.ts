@@ -1,8 +1,11 @@
 /**
  * FLAC (a file: STREAMINFO's total samples and MD5 are patched in at the end) and Ogg FLAC
- * (a stream, with in-band titles as chained logical streams) through libFLAC in WebAssembly. Input is quantized to 16 or 24 bits, so the
- * decoded file equals the quantized input exactly.
+ * (a stream, with in-band titles as chained logical streams) through libFLAC: the machine's
+ * libFLAC.so.12 where it loads (native speed), else libFLAC in WebAssembly (libflacjs). Both
+ * write the same stream layout. Input is quantized to 16 or 24 bits, so the decoded file
+ * equals the quantized input exactly.
  */
+import { LIBFLAC_SONAME, libFlacMissing, loadLibFlac, type FlacStreamInfo } from '../../../../native/codecs/flac';
 import type { EncoderImplementation } from '../../../../native/codecs/system-library';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
@@ -20,17 +23,7 @@ import { quantize, wholeFrames } from './pcm';
 export const STREAMINFO_OFFSET = 8;
 const STREAMINFO_LENGTH = 34;
 
-interface StreamInfo {
-  min_blocksize: number;
-  max_blocksize: number;
-  min_framesize: number;
-  max_framesize: number;
-  sampleRate: number;
-  channels: number;
-  bitsPerSample: number;
-  total_samples: number;
-  md5sum: string;
-}
+type StreamInfo = FlacStreamInfo;
 
 /** Serializes a STREAMINFO body (34 bytes) as the FLAC format lays it out. */
 export function streamInfoBytes(info: StreamInfo): Uint8Array {
@@ -79,8 +72,95 @@ function newSerial(previous?: number): number {
   }
 }
 
-export async function createFlac(settings: FlacSettings | OggFlacSettings, input: AudioFormat, _implementation: EncoderImplementation = 'auto'): Promise<Encoder> {
+/** What one libFLAC encoder (either build) gives the FLAC encoder below. */
+interface FlacLink {
+  process(samples: Int32Array<ArrayBuffer>, frames: number): void;
+  finish(): void;
+  close(): void;
+}
+
+interface LinkSink {
+  onWrite(bytes: Uint8Array, samples: number): void;
+  onStreamInfo(info: StreamInfo): void;
+}
+
+interface FlacBackend {
+  implementation: string;
+  /** Why 'auto' could not use the system library (it runs as WebAssembly). */
+  fallback?: string;
+  /** One initialized encoder; Ogg FLAC when `serial` is given. */
+  start(serial: number | undefined, sink: LinkSink): FlacLink;
+}
+
+export interface FlacOptions {
+  /** The system library to try (tests name one that does not exist). */
+  library?: string;
+}
+
+/** The machine's libFLAC, or for `auto` the WebAssembly build when it does not load. */
+async function pickBackend(settings: FlacSettings | OggFlacSettings, input: AudioFormat, implementation: EncoderImplementation, soname: string): Promise<FlacBackend> {
+  if (implementation !== 'wasm') {
+    const system = loadLibFlac(soname);
+    if (system.ok) {
+      const flac = system.flac;
+      return {
+        implementation: `${flac.soname} (libFLAC ${flac.version}, system library)`,
+        start: (serial, sink) =>
+          flac.createEncoder({ sampleRate: input.sampleRate, channels: input.channels, bitsPerSample: settings.bitDepth, compression: settings.compression, oggSerial: serial, ...sink }),
+      };
+    }
+    if (implementation === 'system') throw libFlacMissing(system.reason, soname);
+    return { ...(await wasmBackend(settings, input)), fallback: system.reason };
+  }
+  return wasmBackend(settings, input);
+}
+
+async function wasmBackend(settings: FlacSettings | OggFlacSettings, input: AudioFormat): Promise<FlacBackend> {
   const flac = await loadFlac();
+  return {
+    implementation: 'libFLAC (WebAssembly, libflacjs)',
+    start(serial, sink) {
+      const handle = flac.create_libflac_encoder(input.sampleRate, input.channels, settings.bitDepth, settings.compression as 5, 0, false, 0);
+      if (!handle) throw new AppErrorException(appError('FLAC_INIT_FAILED', 'The FLAC encoder could not be created'));
+      const status = flac.init_encoder_stream(
+        handle,
+        (data, bytes, samples) => sink.onWrite(data.length === bytes ? data : data.slice(0, bytes), samples),
+        (metadata) => {
+          if (metadata) sink.onStreamInfo(metadata as StreamInfo);
+        },
+        serial,
+      );
+      if (status !== 0) {
+        flac.FLAC__stream_encoder_delete(handle);
+        throw new AppErrorException(appError('FLAC_INIT_FAILED', `The FLAC encoder refused its settings (init status ${status})`));
+      }
+      let open = true;
+      return {
+        process(samples, frames) {
+          if (open && !flac.FLAC__stream_encoder_process_interleaved(handle, samples, frames)) {
+            const state = flac.FLAC__stream_encoder_get_state(handle);
+            throw new AppErrorException(appError('FLAC_ENCODE_FAILED', `The FLAC encoder failed (state ${state})`));
+          }
+        },
+        finish() {
+          if (open) flac.FLAC__stream_encoder_finish(handle);
+        },
+        close() {
+          if (open) flac.FLAC__stream_encoder_delete(handle);
+          open = false;
+        },
+      };
+    },
+  };
+}
+
+export async function createFlac(
+  settings: FlacSettings | OggFlacSettings,
+  input: AudioFormat,
+  implementation: EncoderImplementation = 'auto',
+  options: FlacOptions = {},
+): Promise<Encoder> {
+  const backend = await pickBackend(settings, input, implementation, options.library ?? LIBFLAC_SONAME);
   const ogg = settings.codec === 'ogg-flac';
   const channels = input.channels;
   const bits = settings.bitDepth;
@@ -88,31 +168,20 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
   let writes: { bytes: Uint8Array; samples: number }[] = [];
   let finalInfo: StreamInfo | undefined;
   let headerDone = false;
+  const sink: LinkSink = {
+    onWrite: (bytes, samples) => writes.push({ bytes, samples }),
+    onStreamInfo: (info) => (finalInfo = info),
+  };
 
   /**
    * One libFLAC encoder. Ogg FLAC starts a new one (a chained logical stream with a new serial,
    * as for Vorbis) when a title changes: its VORBIS_COMMENT block carries the title.
    */
   const startLink = (comments?: string[], previousSerial?: number) => {
-    const handle = flac.create_libflac_encoder(input.sampleRate, channels, bits, settings.compression as 5, 0, false, 0);
-    if (!handle) throw new AppErrorException(appError('FLAC_INIT_FAILED', 'The FLAC encoder could not be created'));
     const serial = ogg ? newSerial(previousSerial) : undefined;
-    const status = flac.init_encoder_stream(
-      handle,
-      (data, bytes, samples) => {
-        writes.push({ bytes: data.length === bytes ? data : data.slice(0, bytes), samples });
-      },
-      (metadata) => {
-        if (metadata) finalInfo = metadata as StreamInfo;
-      },
-      serial,
-    );
-    if (status !== 0) {
-      flac.FLAC__stream_encoder_delete(handle);
-      throw new AppErrorException(appError('FLAC_INIT_FAILED', `The FLAC encoder refused its settings (init status ${status})`));
-    }
+    const encoder = backend.start(serial, sink);
     const ledger = new FrameLedger();
-    return { handle, serial, ledger, emitted: false, chunker: new OggChunker(ledger, undefined, flacCommentPageRewriter(comments)) };
+    return { encoder, serial, ledger, emitted: false, chunker: new OggChunker(ledger, undefined, flacCommentPageRewriter(comments)) };
   };
   let link: ReturnType<typeof startLink> | undefined = startLink();
 
@@ -154,7 +223,8 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
     codec: ogg ? 'ogg-flac' : 'flac',
     mimeType: ogg ? 'audio/ogg' : 'audio/flac',
     extension: ogg ? 'oga' : 'flac',
-    implementation: 'libFLAC (WebAssembly, libflacjs)',
+    implementation: backend.implementation,
+    ...(backend.fallback ? { fallback: backend.fallback } : {}),
     inputFormat: { sampleRate: input.sampleRate, channels },
     encode(samples: Float32Array): EncodedChunk[] {
       if (!link) return [];
@@ -164,15 +234,12 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
       const ints = buffer.samples.subarray(0, whole.length);
       quantize(whole, bits, ints);
       link.ledger.addInput(whole.length / channels);
-      if (!flac.FLAC__stream_encoder_process_interleaved(link.handle, ints, whole.length / channels)) {
-        const state = flac.FLAC__stream_encoder_get_state(link.handle);
-        throw new AppErrorException(appError('FLAC_ENCODE_FAILED', `The FLAC encoder failed (state ${state})`));
-      }
+      link.encoder.process(ints, whole.length / channels);
       return take(false);
     },
     flush(): EncodedChunk[] {
       if (!link) return [];
-      flac.FLAC__stream_encoder_finish(link.handle);
+      link.encoder.finish();
       return take(true);
     },
     finalPatches(): HeaderPatch[] {
@@ -182,7 +249,7 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
     },
     close(): void {
       if (!link) return;
-      flac.FLAC__stream_encoder_delete(link.handle);
+      link.encoder.close();
       link = undefined;
     },
   };
@@ -195,15 +262,15 @@ export async function createFlac(settings: FlacSettings | OggFlacSettings, input
       const old = link;
       // Nothing but headers so far (libFLAC writes them at init): replace them, no empty link.
       if (!old.emitted) {
-        flac.FLAC__stream_encoder_delete(old.handle);
+        old.encoder.close();
         writes = [];
         link = startLink(comments, old.serial);
         return [];
       }
       // finish() encodes the last (short) block and marks the last page EOS: no sample lost.
-      flac.FLAC__stream_encoder_finish(old.handle);
+      old.encoder.finish();
       const end = take(true);
-      flac.FLAC__stream_encoder_delete(old.handle);
+      old.encoder.close();
       link = startLink(comments, old.serial);
       return [...end, ...take(false)];
     },
