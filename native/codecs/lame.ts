@@ -68,15 +68,18 @@ interface LameFunctions {
 }
 
 /** Declared once per soname and thread (koffi functions belong to the isolate that made them). */
-const bindings = new Map<string, { ok: true; fn: LameFunctions } | { ok: false; reason: string }>();
+const bindings = new Map<string, { ok: true; fn: LameFunctions } | NoLame>();
 
-function bind(soname: string): { ok: true; fn: LameFunctions } | { ok: false; reason: string } {
+/** Why LAME cannot be used; `missing` when the library itself could not be loaded. */
+export type NoLame = { ok: false; reason: string; missing?: boolean };
+
+function bind(soname: string): { ok: true; fn: LameFunctions } | NoLame {
   const known = bindings.get(soname);
   if (known) return known;
   const loaded = loadSystemLibrary(soname);
-  let result: { ok: true; fn: LameFunctions } | { ok: false; reason: string };
+  let result: { ok: true; fn: LameFunctions } | NoLame;
   if (!loaded.ok) {
-    result = loaded;
+    result = { ...loaded, missing: true };
   } else {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -114,7 +117,7 @@ function bind(soname: string): { ok: true; fn: LameFunctions } | { ok: false; re
 }
 
 /** Opens a configured LAME encoder, or says why it cannot (library missing, settings refused). */
-export function openLame(options: LameOptions, soname: string = LAME_SONAME): { ok: true; lame: NativeLame } | { ok: false; reason: string } {
+export function openLame(options: LameOptions, soname: string = LAME_SONAME): { ok: true; lame: NativeLame } | NoLame {
   const bound = bind(soname);
   if (!bound.ok) return bound;
   const fn = bound.fn;

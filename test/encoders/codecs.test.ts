@@ -10,6 +10,7 @@ import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { createMp3 } from '../../main/engine/audio/encoders/mp3-encoder';
 import { createFlac } from '../../main/engine/audio/encoders/flac-encoder';
 import { EncoderSettingsSchema, type FlacSettings } from '../../main/engine/audio/encoders/encoder-settings';
+import { createVorbis } from '../../main/engine/audio/encoders/vorbis-encoder';
 import { encoderStartLines } from '../../main/engine/audio/encoders/describe-encoder';
 import type { EncoderImplementation } from '../../native/codecs/system-library';
 import { AppErrorException, type AppError } from '../../main/shared/errors';
@@ -219,7 +220,7 @@ describe('MP3 through the system library', () => {
   });
 });
 
-describe('Ogg Vorbis (libvorbis wasm)', () => {
+describe('Ogg Vorbis (libvorbis wasm, re-paged)', () => {
   it('re-pages silence into ~100 ms pages with granules that agree with libvorbis', async () => {
     const rate = 44100;
     const ledger = new FrameLedger();
@@ -235,32 +236,102 @@ describe('Ogg Vorbis (libvorbis wasm)', () => {
     expect(pages[pages.length - 1]!.granule).toBe(BigInt(rate * 10));
     expect(totalFrames(chunks)).toBe(rate * 10);
   });
+});
 
-  it('whole pages, header pages first, exact length after granule trimming', async () => {
+describe.each(IMPLEMENTATIONS)('Ogg Vorbis (libvorbis, %s)', (implementation) => {
+  for (const [label, settings] of [
+    ['nominal 128 kbps', { codec: 'vorbis', mode: 'bitrate', nominalBitrateKbps: 128 }],
+    ['quality 4', { codec: 'vorbis', mode: 'quality', quality: 4 }],
+  ] as const) {
+    it(`${label}: whole pages, header pages first, exact length after granule trimming`, async () => {
+      const rate = 44100;
+      const input = sine(SECONDS, rate);
+      const encoder = await makeWith(settings, rate, implementation);
+      expect(encoder.mimeType).toBe('audio/ogg');
+      expect(encoder.implementation).toMatch(implementation === 'system' ? /^libvorbisenc\.so\.2 \(Xiph\.Org libVorbis/ : /WebAssembly/);
+      const { chunks } = await encodeAll(encoder, input);
+      encoder.close();
+      encoder.close(); // twice is safe
+      expect(encoder.encode(input.subarray(0, 2000))).toEqual([]); // and nothing reaches a freed encoder
+      expect(encoder.flush()).toEqual([]);
+      expectHeadersFirst(chunks);
+      const pages = expectWholePages(chunks);
+      expect(pages[pages.length - 1]!.granule).toBe(BigInt(input.length / 2));
+      expect(totalFrames(chunks)).toBe(input.length / 2);
+      // Re-paged: a page at least every ~100 ms (+ one packet), even for this very compressible tone.
+      let previous = 0n;
+      for (const p of pages.slice(2)) {
+        expect(p.granule).toBeGreaterThan(previous);
+        expect(p.granule - previous).toBeLessThanOrEqual(4410n + 2048n);
+        previous = p.granule;
+      }
+      const file = tmp.file(`tone-${settings.mode}-${implementation}.ogg`);
+      writeChunks(file, chunks);
+      const decoded = decode(file, rate);
+      expect(decoded.length).toBe(input.length);
+      expectTone(decoded, rate);
+      expect(run('ogginfo', [file]).code).toBe(0);
+      expect(ffprobe(file).streams[0]!.codec_name).toBe('vorbis');
+    });
+  }
+
+  it('mono: one channel in, a mono Vorbis stream out that decodes to the tone', async () => {
     const rate = 44100;
-    const input = sine(SECONDS, rate);
-    const encoder = await make({ codec: 'vorbis', mode: 'bitrate', nominalBitrateKbps: 128 }, rate);
-    expect(encoder.mimeType).toBe('audio/ogg');
+    const input = sine(SECONDS, rate, 1);
+    const encoder = await makeWith({ codec: 'vorbis', mode: 'quality', quality: 2 }, rate, implementation, 1);
     const { chunks } = await encodeAll(encoder, input);
     encoder.close();
-    expectHeadersFirst(chunks);
-    const pages = expectWholePages(chunks);
-    expect(pages[pages.length - 1]!.granule).toBe(BigInt(input.length / 2));
-    expect(totalFrames(chunks)).toBe(input.length / 2);
-    // Re-paged: a page at least every ~100 ms (+ one packet), even for this very compressible tone.
-    let previous = 0n;
-    for (const p of pages.slice(2)) {
-      expect(p.granule).toBeGreaterThan(previous);
-      expect(p.granule - previous).toBeLessThanOrEqual(4410n + 2048n);
-      previous = p.granule;
-    }
-    const file = tmp.file('tone.ogg');
+    expect(totalFrames(chunks)).toBe(input.length);
+    const file = tmp.file(`mono-${implementation}.ogg`);
     writeChunks(file, chunks);
-    const decoded = decode(file, rate);
+    expect(ffprobe(file).streams[0]!.channels).toBe(1);
+    const decoded = decode(file, rate, 1);
     expect(decoded.length).toBe(input.length);
-    expectTone(decoded, rate);
-    expect(run('ogginfo', [file]).code).toBe(0);
-    expect(ffprobe(file).streams[0]!.codec_name).toBe('vorbis');
+    const report = measureTone(decoded, rate, 1);
+    expect(Math.abs(report.hz[0]! - 997)).toBeLessThan(1);
+    expect(Math.abs(report.rmsDb[0]! - TONE_RMS_DB)).toBeLessThan(0.5);
+  });
+});
+
+describe('Ogg Vorbis through the system library', () => {
+  it('a nominal bitrate is encoded as such (vorbis_encode_init): a music-like signal averages near 128 kbps', async () => {
+    const rate = 44100;
+    const encoder = await makeWith({ codec: 'vorbis', mode: 'bitrate', nominalBitrateKbps: 128 }, rate, 'system');
+    const { chunks } = await encodeAll(encoder, musicLike(20, rate), 1024);
+    encoder.close();
+    const file = tmp.file('vorbis-128.ogg');
+    writeChunks(file, chunks);
+    const probe = ffprobe(file);
+    expect(Number(probe.streams[0]!.bit_rate), 'nominal bitrate in the identification header').toBe(128000);
+    const kbps = (Number(probe.format.size) * 8) / Number(probe.format.duration) / 1000;
+    expect(kbps, `average ${kbps.toFixed(1)} kbps`).toBeGreaterThan(128 * 0.85);
+    expect(kbps, `average ${kbps.toFixed(1)} kbps`).toBeLessThan(128 * 1.15);
+  });
+
+  it("'system' without the library is ENCODER_LIBRARY_MISSING naming the library and the Debian package; 'auto' falls back and says why", async () => {
+    const settings = { codec: 'vorbis', mode: 'quality', quality: 4, nominalBitrateKbps: 128 } as const;
+    const format = { sampleRate: 44100, channels: 2 };
+    const libraries = { enc: 'libvorbisenc-absent.so.2' };
+    const missing = await createVorbis(settings, format, 'system', { libraries }).then(
+      () => null,
+      (error: unknown) => (error instanceof AppErrorException ? error.error : error),
+    );
+    expect(missing).toMatchObject({ code: 'ENCODER_LIBRARY_MISSING' });
+    expect((missing as AppError).message).toContain('libvorbisenc-absent.so.2');
+    expect((missing as AppError).message).toContain('libvorbisenc2');
+    const fallback = await createVorbis(settings, format, 'auto', { libraries });
+    expect(fallback.implementation).toMatch(/WebAssembly/);
+    expect(fallback.fallback).toMatch(/libvorbisenc-absent\.so\.2/);
+    const chunks = [...fallback.encode(sine(1, 44100)), ...fallback.flush()];
+    fallback.close();
+    expect(totalFrames(chunks)).toBe(44100);
+  });
+
+  it('settings libvorbis refuses are ENCODER_INIT_FAILED, not a missing library', async () => {
+    // libvorbisenc has no setup for 500 kbps mono at 8 kHz.
+    const result = await createEncoder({ codec: 'vorbis', mode: 'bitrate', nominalBitrateKbps: 500 }, { sampleRate: 8000, channels: 1 }, 'system');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('ENCODER_INIT_FAILED');
   });
 });
 

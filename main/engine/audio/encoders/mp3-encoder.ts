@@ -78,7 +78,9 @@ async function pickLame(settings: Mp3Settings, sampleRate: number, channels: 1 |
   if (native.ok) return { backend: { implementation: native.lame.description, encode: native.lame.encode, flush: native.lame.flush, close: native.lame.close } };
   if (implementation === 'system') {
     throw new AppErrorException(
-      appError('ENCODER_LIBRARY_MISSING', `The MP3 encoder library ${library} cannot be used (install the Debian package ${LAME_PACKAGE})`, native.reason),
+      native.missing
+        ? appError('ENCODER_LIBRARY_MISSING', `The MP3 encoder library ${library} is not installed (Debian package ${LAME_PACKAGE})`, native.reason)
+        : appError('ENCODER_INIT_FAILED', `The MP3 encoder library ${library} refused these settings`, native.reason),
     );
   }
   return { backend: await wasmLame(settings, sampleRate, channels), fallback: native.reason };

@@ -103,51 +103,98 @@ class PacketReader {
   }
 }
 
+/**
+ * Writes one logical Vorbis stream as Ogg pages: the identification header alone on the first
+ * page, comment + setup on the next, then audio packets (each with the granule position it
+ * ends at) cut into pages of at most ~100 ms or 4 KB, the last page flagged EOS. Both encoders
+ * use it: the WebAssembly one through VorbisRepager, the system library one directly.
+ */
+export class VorbisPager {
+  private readonly writer: OggStreamWriter;
+  private readonly maxPageFrames: number;
+  private granule = 0n;
+  private pageStart = 0n;
+  private pageBytes = 0;
+  private pages: Uint8Array[] = [];
+  private frames = 0;
+
+  constructor(
+    private readonly ledger: FrameLedger,
+    sampleRate: number,
+    readonly serial: number,
+    pageMs = 100,
+  ) {
+    this.writer = new OggStreamWriter(serial);
+    this.maxPageFrames = Math.max(1, Math.round((sampleRate * pageMs) / 1000));
+  }
+
+  /** The three header packets as the stream's first two pages (one chunk, `header: true`). */
+  headers(id: Uint8Array, comment: Uint8Array, setup: Uint8Array): EncodedChunk {
+    // The identification header alone on the first page; audio starts on a fresh page.
+    this.writer.packet(id, 0n);
+    const first = this.writer.flush();
+    this.writer.packet(comment, 0n);
+    this.writer.packet(setup, 0n);
+    return { bytes: concatBytes([...first, ...this.writer.flush()]), frames: 0, header: true };
+  }
+
+  /** An audio packet ending at `granule`; `eos` (the stream's last packet) closes the stream. */
+  packet(data: Uint8Array, granule: bigint, eos: boolean): void {
+    this.granule = granule;
+    this.writer.packet(data, granule);
+    this.pageBytes += data.length;
+    if (eos) this.cut(true);
+    else if (granule - this.pageStart >= BigInt(this.maxPageFrames) || this.pageBytes >= MAX_PAGE_BYTES) this.cut(false);
+  }
+
+  /** The audio pages completed so far as one chunk; `final` ends the stream if packets still wait. */
+  take(final = false): EncodedChunk[] {
+    if (final && this.writer.queuedPackets > 0) this.cut(true);
+    if (this.pages.length === 0) return [];
+    const chunk = { bytes: concatBytes(this.pages), frames: this.frames };
+    this.pages = [];
+    this.frames = 0;
+    return [chunk];
+  }
+
+  private cut(eos: boolean): void {
+    this.pages.push(...this.writer.flush(eos));
+    this.frames += eos ? this.ledger.claimRest() : this.ledger.claim(Number(this.granule));
+    this.pageStart = this.granule;
+    this.pageBytes = 0;
+  }
+}
+
 export class VorbisRepager {
   private readonly splitter = new OggPageSplitter();
   private readonly reader = new PacketReader();
-  private writer: OggStreamWriter | null = null;
+  private pager: VorbisPager | null = null;
   private headers: Uint8Array[] = [];
   private setup: VorbisSetup | null = null;
   private modeBits = 0;
   private previousBlock = 0;
   private granule = 0n;
-  private pageStart = 0n;
-  private pageBytes = 0;
-  private readonly maxPageFrames: number;
   /** Library page ends (other than the trimmed last one) where our granule differed: expect 0. */
   granuleMismatches = 0;
 
   constructor(
     private readonly ledger: FrameLedger,
-    sampleRate: number,
-    pageMs = 100,
+    private readonly sampleRate: number,
+    private readonly pageMs = 100,
     /** Replaces libvorbis' comment header (an in-band title); its vendor string is kept. */
     private readonly comments?: string[],
-  ) {
-    this.maxPageFrames = Math.max(1, Math.round((sampleRate * pageMs) / 1000));
-  }
+  ) {}
 
   push(bytes: Uint8Array, final = false): EncodedChunk[] {
     const pages = this.splitter.push(bytes);
-    if (!this.writer && pages.length > 0) this.writer = new OggStreamWriter(pages[0]!.serial);
-    const writer = this.writer;
+    if (!this.pager && pages.length > 0) this.pager = new VorbisPager(this.ledger, this.sampleRate, pages[0]!.serial, this.pageMs);
+    const pager = this.pager;
     const chunks: EncodedChunk[] = [];
-    const audio: Uint8Array[] = [];
-    let frames = 0;
-    const cut = (eos: boolean): void => {
-      if (!writer) return;
-      audio.push(...writer.flush(eos));
-      frames += eos ? this.ledger.claimRest() : this.ledger.claim(Number(this.granule));
-      this.pageStart = this.granule;
-      this.pageBytes = 0;
-    };
-
     for (const packet of this.reader.read(pages)) {
-      if (!writer) break;
+      if (!pager) break;
       if (!this.setup) {
         this.headers.push(packet.data);
-        if (this.headers.length === 3) chunks.push(this.writeHeaders(writer));
+        if (this.headers.length === 3) chunks.push(this.writeHeaders(pager));
         continue;
       }
       this.granule += BigInt(this.packetSamples(packet.data));
@@ -156,28 +203,19 @@ export class VorbisRepager {
         if (packet.granule !== this.granule && !packet.eos) this.granuleMismatches++;
         this.granule = packet.granule;
       }
-      writer.packet(packet.data, this.granule);
-      this.pageBytes += packet.data.length;
-      if (packet.eos) cut(true);
-      else if (this.granule - this.pageStart >= BigInt(this.maxPageFrames) || this.pageBytes >= MAX_PAGE_BYTES) cut(false);
+      pager.packet(packet.data, this.granule, packet.eos);
     }
-    if (final && writer && writer.queuedPackets > 0) cut(true);
-    if (audio.length > 0) chunks.push({ bytes: concatBytes(audio), frames });
+    if (pager) chunks.push(...pager.take(final));
     return chunks;
   }
 
-  private writeHeaders(writer: OggStreamWriter): EncodedChunk {
+  private writeHeaders(pager: VorbisPager): EncodedChunk {
     const [id, libraryComment, setup] = this.headers as [Uint8Array, Uint8Array, Uint8Array];
     const comment = this.comments ? vorbisCommentPacket(vorbisCommentVendor(libraryComment), this.comments) : libraryComment;
     const modes = parseVorbisModes(setup);
     this.setup = { blockSizes: parseVorbisId(id), modeLongBlock: modes };
     this.modeBits = Math.ceil(Math.log2(modes.length)) || 0;
-    // The identification header alone on the first page; audio starts on a fresh page.
-    writer.packet(id, 0n);
-    const first = writer.flush();
-    writer.packet(comment, 0n);
-    writer.packet(setup, 0n);
-    return { bytes: concatBytes([...first, ...writer.flush()]), frames: 0, header: true };
+    return pager.headers(id, comment, setup);
   }
 
   /** PCM samples a packet completes: a quarter of the previous block plus a quarter of this one. */
