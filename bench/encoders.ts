@@ -2,7 +2,9 @@
  * Encoder benchmark: each Airtight encoder against the Debian command-line encoder for the same
  * job, in the same run, on the same 60 s of stereo audio (a music-like mix of tones and noise).
  *
- *   ours   = createEncoder() fed 1024-frame blocks (as the pipeline does); CPU = this process's
+ *   ours   = createEncoder() fed 1024-frame blocks (as the pipeline does), once with the machine's
+ *            codec library ('system') and once with the bundled WebAssembly build ('wasm') for
+ *            MP3, Vorbis and FLAC (Opus and AAC have one implementation here); CPU = this process's
  *            user+sys (process.cpuUsage) plus reaped children's (ffmpeg for AAC), from
  *            /proc/self/stat cutime/cstime.
  *   native = lame / oggenc / opusenc / flac / ffmpeg on a 16-bit WAV of the same audio; CPU from
@@ -17,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEncoder } from '../main/engine/audio/encoders/create-encoder';
+import type { EncoderImplementation } from '../native/codecs/system-library';
 import { isChildProcessEncoder } from '../main/engine/audio/encoders/aac-encoder';
 import { formatTable, fmt } from './lib/stats';
 
@@ -111,10 +114,18 @@ interface Measure {
   bytes: number;
 }
 
-async function runOurs(job: Job, audio: Float32Array): Promise<Measure> {
-  const result = await createEncoder(job.settings, { sampleRate: job.rate, channels: 2 });
+/** Codecs whose encoder exists both as the machine's library and as WebAssembly. */
+const TWO_IMPLEMENTATIONS = new Set(['mp3', 'vorbis', 'flac', 'ogg-flac']);
+
+function implementationsOf(job: Job): (EncoderImplementation | null)[] {
+  return TWO_IMPLEMENTATIONS.has(String(job.settings.codec)) ? ['system', 'wasm'] : [null];
+}
+
+async function runOurs(job: Job, audio: Float32Array, implementation: EncoderImplementation | null, seen?: Set<string>): Promise<Measure> {
+  const result = await createEncoder(job.settings, { sampleRate: job.rate, channels: 2 }, implementation ?? 'auto');
   if (!result.ok) throw new Error(`${job.label}: ${result.error.code} ${result.error.message}`);
   const encoder = result.encoder;
+  seen?.add(encoder.implementation);
   const cpu0 = ownCpuSeconds() + childrenCpuSeconds();
   const t0 = performance.now();
   let bytes = 0;
@@ -166,45 +177,52 @@ export async function run(log: (line: string) => void = console.log): Promise<nu
       audio.set(rate, { samples, wav });
     }
     log(`encoders: ${SECONDS} s stereo, ${RUNS} run(s) each, median shown; CPU = user+sys seconds`);
-    const rows: string[][] = [['job', 'ours xRT', 'ours CPU s', 'ours kbps', 'native xRT', 'native CPU s', 'native kbps', 'CPU ours/native', `goal <= ${GOAL_RATIO}`]];
+    const rows: string[][] = [['job', 'ours', 'ours xRT', 'ours CPU s', 'ours kbps', 'native xRT', 'native CPU s', 'native kbps', 'CPU ours/native', `goal <= ${GOAL_RATIO}`]];
     const results: Record<string, unknown>[] = [];
+    const libraries = new Set<string>();
     for (const job of JOBS) {
       const { samples, wav } = audio.get(job.rate)!;
-      const ours: Measure[] = [];
+      // The command-line encoder once per job; each of our implementations is compared with it.
       const native: Measure[] = [];
-      let note = '';
-      try {
-        await runOurs(job, samples.subarray(0, job.rate * 2)); // warm up (wasm compile, JIT)
-        for (let i = 0; i < RUNS; i++) ours.push(await runOurs(job, samples));
-      } catch (error) {
-        note = `ours failed: ${error instanceof Error ? error.message : String(error)}`;
-        failures++;
-      }
+      let nativeNote = '';
       for (let i = 0; i < RUNS; i++) {
         const m = runNative(job, wav, dir);
         if (typeof m === 'string') {
-          note ||= `native failed: ${m}`;
+          nativeNote = `native failed: ${m}`;
           break;
         }
         native.push(m);
       }
-      const o = ours.length ? medianMeasure(ours) : null;
       const n = native.length ? medianMeasure(native) : null;
-      const ratio = o && n && n.cpu > 0 ? o.cpu / n.cpu : null;
-      rows.push([
-        job.label,
-        o ? fmt(SECONDS / o.wall, 0) : '-',
-        o ? fmt(o.cpu, 2) : '-',
-        o ? fmt((o.bytes * 8) / SECONDS / 1000, 0) : '-',
-        n ? fmt(SECONDS / n.wall, 0) : '-',
-        n ? fmt(n.cpu, 2) : '-',
-        n ? fmt((n.bytes * 8) / SECONDS / 1000, 0) : '-',
-        ratio === null ? '-' : `${fmt(ratio, 2)}x`,
-        ratio === null ? note || '-' : ratio <= GOAL_RATIO ? 'yes' : 'no',
-      ]);
-      results.push({ job: job.label, ours: o, native: n, ratio, note: note || undefined });
+      for (const implementation of implementationsOf(job)) {
+        const ours: Measure[] = [];
+        let note = nativeNote;
+        try {
+          await runOurs(job, samples.subarray(0, job.rate * 2), implementation, libraries); // warm up (wasm compile, JIT)
+          for (let i = 0; i < RUNS; i++) ours.push(await runOurs(job, samples, implementation));
+        } catch (error) {
+          note = `ours failed: ${error instanceof Error ? error.message : String(error)}`;
+          failures++;
+        }
+        const o = ours.length ? medianMeasure(ours) : null;
+        const ratio = o && n && n.cpu > 0 ? o.cpu / n.cpu : null;
+        rows.push([
+          job.label,
+          implementation ?? '-',
+          o ? fmt(SECONDS / o.wall, 0) : '-',
+          o ? fmt(o.cpu, 2) : '-',
+          o ? fmt((o.bytes * 8) / SECONDS / 1000, 0) : '-',
+          n ? fmt(SECONDS / n.wall, 0) : '-',
+          n ? fmt(n.cpu, 2) : '-',
+          n ? fmt((n.bytes * 8) / SECONDS / 1000, 0) : '-',
+          ratio === null ? '-' : `${fmt(ratio, 2)}x`,
+          ratio === null ? note || '-' : ratio <= GOAL_RATIO ? 'yes' : 'no',
+        ]);
+        results.push({ job: job.label, implementation: implementation ?? 'only', ours: o, native: n, ratio, note: note || undefined });
+      }
     }
     log(formatTable(rows));
+    log(`libraries: ${[...libraries].join('; ')}`);
     log(`opus backend: ${process.env.OPUS_FORCE_WASM ? 'wasm (OPUS_FORCE_WASM)' : 'native binary from @evan/opus when it loads'}`);
     if (process.env.BENCH_ENCODERS_JSON) writeFileSync(process.env.BENCH_ENCODERS_JSON, JSON.stringify(results, null, 2) + '\n');
   } finally {

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 # servers; butt, xvfb: BUTT as control client/server and benchmark peer; linuxptp: the PTP
 # grandmaster; gstreamer + tshark: AES67 receivers and packet checks; chromium: the web UI tests' browser.
 PEERS=(tini ffmpeg pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev flac lame vorbis-tools opus-tools
+  libmp3lame0 libvorbisenc2 libflac12
   icecast2 liquidsoap butt xvfb linuxptp gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-base tshark iproute2 chromium)
 missing=()
 for pkg in "${PEERS[@]}"; do
