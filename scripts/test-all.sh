@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 # Debian packages of the real peers the suites use. Installed when missing and running as root.
 # tini: reaper for orphaned test processes; ffmpeg: decoder and listener; pulseaudio: a sound
 # device for naudiodon; libasound2-dev: naudiodon builds against ALSA; flac/lame/vorbis-tools/
-# opus-tools: native encoders (reference decoders and benchmarks); icecast2, liquidsoap: stream
+# opus-tools: native encoders (reference decoders and benchmarks); libmp3lame0/libvorbisenc2/
+# libflac12: the codec libraries our encoders call through koffi; icecast2, liquidsoap: stream
 # servers; butt, xvfb: BUTT as control client/server and benchmark peer; linuxptp: the PTP
 # grandmaster; gstreamer + tshark: AES67 receivers and packet checks; chromium: the web UI tests' browser.
 PEERS=(tini ffmpeg pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev flac lame vorbis-tools opus-tools
