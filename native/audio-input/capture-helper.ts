@@ -141,7 +141,12 @@ async function capture(pa: PaBinding, request: Extract<HelperRequest, { type: 'o
   await send(fallbackFrom === undefined ? { type: 'opened', device: chosen.name, hostApi: chosen.hostAPIName } : { type: 'opened', device: chosen.name, hostApi: chosen.hostAPIName, fallbackFrom });
 
   let closing = false;
+  let deliveryFrames = request.deliveryFrames;
   process.on('message', (message: HelperRequest) => {
+    if (message.type === 'delivery') {
+      deliveryFrames = message.frames;
+      return;
+    }
     if (message.type !== 'close' || closing) return;
     closing = true;
     const started = performance.now();
@@ -151,9 +156,10 @@ async function capture(pa: PaBinding, request: Extract<HelperRequest, { type: 'o
     });
   });
 
-  const bytes = request.blockFrames * request.channels * 4;
   while (!closing) {
-    const result = await stream.read(bytes);
+    // naudiodon's read waits until this many bytes have arrived: fewer, larger blocks cost
+    // the engine and this helper fewer wake-ups; the engine asks for small ones when it needs latency.
+    const result = await stream.read(deliveryFrames * request.channels * 4);
     if (closing) break;
     if (result.err) process.stdout.write(`PortAudio: ${result.err}\n`);
     const buf = result.buf;

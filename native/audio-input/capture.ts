@@ -38,8 +38,10 @@ export interface CaptureOptions {
   deviceName?: string;
   sampleRate: number;
   channels: number;
-  /** Frames per delivered block; default 20 ms. */
+  /** Frames per PortAudio buffer; default 20 ms. */
   blockFrames?: number;
+  /** Frames per block delivered to the engine (changeable with setDeliveryFrames); default blockFrames. */
+  deliveryFrames?: number;
   /** Extra environment for the helper (a test rig's PULSE_SERVER, ALSA_CONFIG_PATH...). */
   env?: NodeJS.ProcessEnv;
   helper?: HelperCommand;
@@ -72,6 +74,8 @@ export interface Capture {
   /** Interleaved float samples, `format.channels` per frame. Do not keep the array. */
   onBlock(listener: (samples: Float32Array) => void): void;
   onEvent(listener: (event: CaptureEvent) => void): void;
+  /** Frames per delivered block from now on (PortAudio's own buffer stays as opened). */
+  setDeliveryFrames(frames: number): void;
   close(deadlineMs: number): Promise<CloseReport>;
   /** The current helper's pid (tests check it is gone after close). */
   helperPids(): number[];
@@ -120,14 +124,23 @@ class NativeCapture implements Capture {
   ) {
     this.format = { sampleRate: options.sampleRate, channels: options.channels };
     this.timing = { ...DEFAULT_CAPTURE_TIMING, ...options.timing };
+    const blockFrames = options.blockFrames ?? Math.max(1, Math.round(options.sampleRate / 50));
     const request: Extract<HelperRequest, { type: 'open' }> = {
       type: 'open',
       sampleRate: options.sampleRate,
       channels: options.channels,
-      blockFrames: options.blockFrames ?? Math.max(1, Math.round(options.sampleRate / 50)),
+      blockFrames,
+      deliveryFrames: options.deliveryFrames ?? blockFrames,
     };
     if (options.deviceName !== undefined) request.deviceName = options.deviceName;
     this.request = request;
+  }
+
+  /** Takes effect from the helper's next block, and for every helper opened after (a reopen). */
+  setDeliveryFrames(frames: number): void {
+    if (frames === this.request.deliveryFrames) return;
+    this.request.deliveryFrames = frames;
+    this.current?.helper.send({ type: 'delivery', frames });
   }
 
   onBlock(listener: (samples: Float32Array) => void): void {
@@ -152,7 +165,8 @@ class NativeCapture implements Capture {
       this.openWaiter = (error) => {
         clearTimeout(timer);
         this.openWaiter = null;
-        if (!error) this.watchdog = setInterval(() => this.tick(), 100);
+        // A quarter of the shortest limit: precise enough, and few wake-ups of the audio thread.
+        if (!error) this.watchdog = setInterval(() => this.tick(), Math.min(250, this.timing.lostAfterMs / 4));
         resolve(error);
       };
       this.startAttempt();

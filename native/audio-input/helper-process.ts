@@ -77,6 +77,11 @@ export class HelperProcess {
     });
   }
 
+  /** A request to the running helper; lost (harmlessly) when it is already gone. */
+  send(request: HelperRequest): void {
+    if (this.child.connected) this.child.send(request, () => {});
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }

@@ -22,7 +22,12 @@ export const STANDARD_SAMPLE_RATES = [8000, 11025, 16000, 22050, 32000, 44100, 4
 
 export type HelperRequest =
   | { type: 'list'; probeRates: boolean }
-  | { type: 'open'; deviceName?: string; sampleRate: number; channels: number; blockFrames: number }
+  /**
+   * `blockFrames`: PortAudio's buffer, fixed while open. `deliveryFrames`: how much each block
+   * sent to the engine holds (a multiple of blockFrames is best), changeable with 'delivery'.
+   */
+  | { type: 'open'; deviceName?: string; sampleRate: number; channels: number; blockFrames: number; deliveryFrames: number }
+  | { type: 'delivery'; frames: number }
   | { type: 'close' };
 
 export type HelperReply =

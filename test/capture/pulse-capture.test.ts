@@ -90,6 +90,34 @@ describe.skipIf(skipReason !== null)('capture from PulseAudio through naudiodon'
     }
   });
 
+  it('delivers the block size asked for, switched live without a gap (40 ms, then 20 ms, then 40 ms)', async () => {
+    const source = new DeviceSource({ deviceName: 'default', sampleRate: 48000, channelMap: { left: 0, right: 1, mono: false }, capture: { env: rig.env } });
+    source.setDeliveryMs(40);
+    const blocks: AudioBlock[] = [];
+    source.onBlock((block) => blocks.push({ ...block, samples: block.samples.slice() }));
+    expect(await source.start()).toBeNull();
+    const framesOf = (from: number): number[] => blocks.slice(from).map((b) => b.samples.length / 2);
+    try {
+      await until(() => blocks.length > 10, 8000, 'ten blocks');
+      const large = framesOf(5);
+      source.setDeliveryMs(20);
+      const switchedAt = blocks.length + 2; // a read already waiting finishes at the old size
+      await until(() => blocks.length > switchedAt + 15, 5000, 'small blocks');
+      const small = framesOf(switchedAt);
+      source.setDeliveryMs(40);
+      const backAt = blocks.length + 2;
+      await until(() => blocks.length > backAt + 5, 5000, 'large blocks again');
+      const largeAgain = framesOf(backAt);
+      console.log(`block frames: ${large.slice(0, 4).join(' ')} | ${small.slice(0, 4).join(' ')} | ${largeAgain.slice(0, 4).join(' ')}`);
+      expect(new Set(large)).toEqual(new Set([1920]));
+      expect(new Set(small)).toEqual(new Set([960]));
+      expect(new Set(largeAgain)).toEqual(new Set([1920]));
+      expect(continuity(blocks)).toBe(true);
+    } finally {
+      await source.stop(2000);
+    }
+  });
+
   it('opens a remembered device by name, and falls back to the default with a warning', async () => {
     const named = await openCapture({ deviceName: 'pulse', sampleRate: 44100, channels: 2, env: rig.env });
     if ('error' in named) throw new Error(named.error.message);

@@ -81,4 +81,30 @@ describe('stream encoders', () => {
     expect(result).toMatchObject({ code: expect.stringMatching(/^AAC_/) });
     await sub.close();
   });
+  it('a low-latency tap (the AES67 sender) gets 20 ms blocks while it is there, others 40 ms', async () => {
+    const audio = await service();
+    const seen: number[] = [];
+    const untapPlain = audio.tapStream((samples) => seen.push(samples.length / 2));
+    const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    await wait(400);
+    const plain = seen.splice(0);
+    const untapLow = audio.tapStream(() => undefined, { lowLatency: true });
+    await wait(100); // the tick already set finishes at the old size
+    seen.splice(0);
+    await wait(400);
+    const low = seen.splice(0);
+    untapLow();
+    await wait(100);
+    seen.splice(0);
+    await wait(400);
+    const back = seen.splice(0);
+    untapPlain();
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`block frames (median): ${median(plain)} -> ${median(low)} -> ${median(back)}`);
+    // 44.1 kHz: 40 ms = 1764 frames, 20 ms = 882; a timer tick runs a little late and carries what is due.
+    const near = (frames: number, nominal: number): boolean => frames >= nominal && frames < nominal * 1.25;
+    expect(near(median(plain), 1764), `${median(plain)}`).toBe(true);
+    expect(near(median(low), 882), `${median(low)}`).toBe(true);
+    expect(near(median(back), 1764), `${median(back)}`).toBe(true);
+  });
 });

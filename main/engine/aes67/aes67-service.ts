@@ -63,7 +63,7 @@ export class Aes67Service {
     const sender = started;
     // The clock closes after the sender (its SAP deletion names the grandmaster).
     const handles = [...sender.register(this.registry), ...clock.register(this.registry)];
-    const untap = this.audio.tapStream((samples) => sender.push(samples), settings.preDsp);
+    const untap = this.audio.tapStream((samples) => sender.push(samples), { preDsp: settings.preDsp, lowLatency: true });
     let told = '';
     const publish = (): void => {
       const state = { mode: clock.mode(), state: clock.state(), grandmaster: clock.grandmasterId(), description: clock.describe() };

@@ -24,8 +24,20 @@ import type { EncodedChunk } from './encoder';
 import type { EncoderSettings } from './encoders/encoder-settings';
 import { describeEncoderSettings, encoderStartLines } from './encoders/describe-encoder';
 
-/** Meters reach the host at 20 Hz: often enough for a VU, no per-sample IPC. */
-const METER_INTERVAL_MS = 50;
+/**
+ * Meters reach the host at 20 Hz or more (often enough for a VU, no per-sample IPC): sent
+ * with the audio blocks, at most one per METER_MIN_GAP_MS, so they cost no wake-up of their own.
+ */
+const METER_MIN_GAP_MS = 30;
+/** Published by a timer only when no block brought them this long (a stalled device). */
+const METER_STALL_MS = 250;
+/**
+ * Audio per block from a sound card. 40 ms wakes this thread and the capture helper half as
+ * often as 20 ms (about 2 % of a core less for a stream + recording, bench/engine-cpu.ts);
+ * 20 ms while a low-latency consumer (the AES67 sender) is tapped.
+ */
+const DELIVERY_MS = 40;
+const LOW_LATENCY_DELIVERY_MS = 20;
 /** Audio allowed in flight to the recording thread before blocks are dropped and counted. */
 const RECORD_QUEUE_SECONDS = 10;
 /** A stream encoder that falls this far behind drops audio (counted) rather than stall capture. */
@@ -96,6 +108,8 @@ export class AudioService {
   /** Raw consumers of the stream path (the AES67 sender), post- or pre-DSP. */
   private readonly preDspTaps = new Set<(samples: Float32Array) => void>();
   private readonly postDspTaps = new Set<(samples: Float32Array) => void>();
+  private readonly lowLatencyTaps = new Set<(samples: Float32Array) => void>();
+  private lastMeterAt = 0;
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -237,12 +251,30 @@ export class AudioService {
 
   /**
    * Hands every block of the stream path (after its DSP, or before it) to `consumer`, which
-   * must copy what it keeps. Returns the function that removes the tap.
+   * must copy what it keeps. `lowLatency`: the input delivers small blocks while it is tapped.
+   * Returns the function that removes the tap.
    */
-  tapStream(consumer: (samples: Float32Array) => void, preDsp = false): () => void {
-    const taps = preDsp ? this.preDspTaps : this.postDspTaps;
+  tapStream(consumer: (samples: Float32Array) => void, options: { preDsp?: boolean; lowLatency?: boolean } = {}): () => void {
+    const taps = options.preDsp ? this.preDspTaps : this.postDspTaps;
     taps.add(consumer);
-    return () => void taps.delete(consumer);
+    if (options.lowLatency) {
+      this.lowLatencyTaps.add(consumer);
+      this.applyDelivery();
+    }
+    return () => {
+      taps.delete(consumer);
+      if (this.lowLatencyTaps.delete(consumer)) this.applyDelivery();
+    };
+  }
+
+  private applyDelivery(): void {
+    this.source?.setDeliveryMs?.(this.lowLatencyTaps.size > 0 ? LOW_LATENCY_DELIVERY_MS : DELIVERY_MS);
+  }
+
+  private publishMeters(): void {
+    if (!this.meters) return;
+    this.lastMeterAt = performance.now();
+    this.events.meters({ input: this.meters.snapshot() });
   }
 
   /** In-band title for every stream encoder that can carry one (Ogg Vorbis and Opus). */
@@ -328,9 +360,10 @@ export class AudioService {
         if (report.outcome === 'timed-out') throw new Error(`the device did not confirm its close within ${SOURCE_STOP_MS} ms; its helper was killed`);
       },
     );
+    this.applyDelivery();
     this.meterTimer = setInterval(() => {
-      if (this.meters) this.events.meters({ input: this.meters.snapshot() });
-    }, METER_INTERVAL_MS);
+      if (performance.now() - this.lastMeterAt >= METER_STALL_MS) this.publishMeters();
+    }, METER_STALL_MS);
     this.meterHandle = this.registry.register({ kind: 'timer', stage: 'timers', label: 'meter publisher' }, async () => {
       clearInterval(this.meterTimer);
     });
@@ -350,6 +383,7 @@ export class AudioService {
 
   private onBlock(block: AudioBlock): void {
     this.meters?.process(block.samples);
+    if (performance.now() - this.lastMeterAt >= METER_MIN_GAP_MS) this.publishMeters();
     for (const transition of this.detector?.process(block.samples) ?? []) this.events.signal({ state: transition.state });
     const recording = this.recording;
     if (recording && this.recordChain) recording.lane.postAudio(this.processPath(this.recordChain, block), frameCount(block));

@@ -32,6 +32,11 @@ export interface AudioSource {
   stop(deadlineMs: number): Promise<SourceStopReport>;
   onBlock(listener: (block: AudioBlock) => void): void;
   onStatus(listener: (event: SourceStatus) => void): void;
+  /**
+   * How much audio each delivered block should hold, where the source can choose (a sound
+   * card): larger blocks wake the engine less often, smaller ones add less latency.
+   */
+  setDeliveryMs?(ms: number): void;
 }
 
 /** Listener lists shared by the sources. */

@@ -26,6 +26,7 @@ export class DeviceSource implements AudioSource {
   private filler: GeneratorSource | null = null;
   private nextFrame = 0;
   private stopped = false;
+  private deliveryFrames: number | undefined;
 
   constructor(private readonly options: DeviceSourceOptions) {
     this.format = { sampleRate: options.sampleRate, channels: outputChannels(options.channelMap) };
@@ -40,6 +41,7 @@ export class DeviceSource implements AudioSource {
     const opened = await openCapture({
       ...this.options.capture,
       ...(this.options.deviceName === undefined ? {} : { deviceName: this.options.deviceName }),
+      ...(this.deliveryFrames === undefined ? {} : { deliveryFrames: this.deliveryFrames }),
       sampleRate: this.options.sampleRate,
       channels: inChannels,
     });
@@ -83,6 +85,11 @@ export class DeviceSource implements AudioSource {
     this.capture = null;
     if (!capture) return { outcome: 'closed', ms: 0 };
     return capture.close(deadlineMs);
+  }
+
+  setDeliveryMs(ms: number): void {
+    this.deliveryFrames = Math.max(1, Math.round((this.options.sampleRate * ms) / 1000));
+    this.capture?.setDeliveryFrames(this.deliveryFrames);
   }
 
   onBlock(listener: (block: AudioBlock) => void): void {

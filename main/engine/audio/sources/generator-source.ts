@@ -26,7 +26,8 @@ export class GeneratorSource implements AudioSource {
   readonly format: AudioFormat;
   private readonly listeners = new SourceListeners();
   private readonly pace: PacedClock;
-  private readonly blockFrames: number;
+  private blockFrames: number;
+  private tickMs: number;
   private timer: NodeJS.Timeout | null = null;
   private nextFrame = 0;
   private running = false;
@@ -39,6 +40,17 @@ export class GeneratorSource implements AudioSource {
     this.format = { ...options.format };
     this.pace = new PacedClock(options.format.sampleRate, options.clock ?? monotonicClock);
     this.blockFrames = options.blockFrames ?? Math.max(1, Math.round(options.format.sampleRate / 50));
+    this.tickMs = options.tickMs ?? 10;
+  }
+
+  /** Ticks every `ms`, one block per tick (blocks may hold up to 2 ticks, so timer jitter adds no tiny blocks). */
+  setDeliveryMs(ms: number): void {
+    this.tickMs = ms;
+    this.blockFrames = Math.max(1, Math.round((this.format.sampleRate * ms * 2) / 1000));
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.tick(), this.tickMs);
+    }
   }
 
   async start(): Promise<AppError | null> {
@@ -46,7 +58,7 @@ export class GeneratorSource implements AudioSource {
     this.running = true;
     this.nextFrame = 0;
     this.pace.start();
-    if (!this.options.manualTicks) this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 10);
+    if (!this.options.manualTicks) this.timer = setInterval(() => this.tick(), this.tickMs);
     return null;
   }
 

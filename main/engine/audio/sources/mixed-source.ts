@@ -102,6 +102,11 @@ export class MixedSource implements AudioSource {
     return { outcome: reports.every((r) => r.outcome === 'closed') ? 'closed' : 'timed-out', ms: performance.now() - started };
   }
 
+  setDeliveryMs(ms: number): void {
+    this.options.primary.setDeliveryMs?.(ms);
+    this.options.secondary.setDeliveryMs?.(ms);
+  }
+
   onBlock(listener: (block: AudioBlock) => void): void {
     this.listeners.onBlock(listener);
   }
