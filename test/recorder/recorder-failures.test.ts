@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AudioFormat } from '../../main/engine/audio/audio-format';
 import { ResourceRegistry } from '../../main/engine/resource-registry';
+import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
+import { AppErrorException } from '../../main/shared/errors';
 import { Recorder, type RecorderEvent } from '../../main/engine/recorder/recorder';
 import { WavEncoder } from '../../main/engine/recorder/wav-encoder';
 import { decode, expectedS32, firstDifference, makeTempDir, probe, pythonWaveFrames, testSignal, wavHeaderSizes } from './helpers';
@@ -99,6 +101,59 @@ describe('recorder failures', () => {
     const decoded = decode(path);
     expect(decoded.length).toBe(framesInFile * 2);
     expect(firstDifference(decoded, expectedS32(signal.subarray(0, framesInFile * 2), 16))).toBe(-1);
+  });
+
+  it('disk full while recording FLAC (the system libFLAC): a clear error, the file decodes bit-exact up to what fit', async ({ skip }) => {
+    const dir = tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'pipe' });
+    } catch (error) {
+      skip(`cannot mount a small tmpfs here (${String(error).split('\n')[0]})`);
+      return;
+    }
+    cleanups.push(() => execFileSync('umount', [dir]));
+
+    const events: RecorderEvent[] = [];
+    const blockFrames = 4800; // 100 ms
+    const signal = testSignal(100 * blockFrames, 2, 48000);
+    let blocks = 0;
+    let path = '';
+    let implementation = '';
+    const escaped = await noEscapes(async () => {
+      const started = await Recorder.start({
+        format,
+        createEncoder: async () => {
+          const made = await createEncoder({ codec: 'flac', bitDepth: 16, compression: 5 }, format, 'system');
+          if (!made.ok) throw new AppErrorException(made.error);
+          implementation = made.encoder.implementation;
+          return made.encoder;
+        },
+        fileName: { folder: dir, fileName: 'full' },
+        existingFile: 'overwrite',
+        onEvent: (event) => events.push(event),
+      });
+      if (!started.ok) throw new Error(started.error.message);
+      const recorder = started.recorder;
+      path = recorder.currentPath;
+      for (; blocks < 100 && recorder.isRecording; blocks++) {
+        recorder.write(signal.subarray(blocks * blockFrames * 2, (blocks + 1) * blockFrames * 2));
+        await recorder.written();
+      }
+      await recorder.stop();
+    });
+    expect(escaped).toEqual([]);
+    expect(implementation).toMatch(/^libFLAC\.so\.12 /);
+    expect(blocks).toBeLessThan(100);
+    const failed = events.filter((event) => event.type === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.type === 'failed' && failed[0].error.code).toBe('RECORDER_DISK_FULL');
+    expect(events.at(-1)?.type).toBe('stopped');
+    // FLAC frames up to the full disk (the decoder drops the one cut short): exactly the start of the signal.
+    const decoded = decode(path);
+    const frames = decoded.length / 2;
+    console.log(`disk full (FLAC): ${statSync(path).size} bytes on a 256 KiB tmpfs, ${(frames / 48000).toFixed(3)} s of audio kept, ${blocks} blocks offered`);
+    expect(frames).toBeGreaterThan(48000);
+    expect(firstDifference(decoded, expectedS32(signal.subarray(0, frames * 2), 16))).toBe(-1);
   });
 
   it('when the disk falls behind, input is dropped before encoding, counted and reported once per episode', async () => {

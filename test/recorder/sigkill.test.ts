@@ -9,6 +9,7 @@ const FIXTURE = join(__dirname, 'fixtures', 'record-until-killed.ts');
 const REPO = join(__dirname, '..', '..');
 const BLOCK_MS = 20;
 const BLOCK_FRAMES = 960; // 20 ms at 48 kHz
+const FLAC_BLOCK = 4096; // libFLAC's block size at compression 5
 
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
@@ -26,9 +27,9 @@ interface KilledRun {
 }
 
 /** Starts the recording child, SIGKILLs it `killAfterMs` after its first block, reports. */
-function recordAndKill(dir: string, killAfterMs: number): Promise<KilledRun> {
+function recordAndKill(dir: string, killAfterMs: number, codec: 'wav' | 'flac' = 'wav'): Promise<KilledRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, String(BLOCK_MS)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, String(BLOCK_MS), codec], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -96,5 +97,25 @@ describe('SIGKILL during a recording', () => {
     console.log(
       `SIGKILL: frames handed (last seen) minus frames in the file: ${lost.join(', ')} (one block = ${BLOCK_FRAMES} frames = ${BLOCK_MS} ms)`,
     );
+  });
+
+  it('leaves a playable FLAC (the machine\'s libFLAC) holding everything but the block libFLAC still held', async () => {
+    const temp = makeTempDir('sigkill-flac');
+    cleanups.push(temp.remove);
+    const runs = await Promise.all([1500, 1507, 1514].map((ms, i) => recordAndKill(join(temp.dir, String(i)), ms, 'flac')));
+    const lost: number[] = [];
+    for (const run of runs) {
+      expect(run.path).toMatch(/\.flac$/);
+      // STREAMINFO was never patched (total samples unknown); a decoder plays the frames anyway.
+      const decoded = decode(run.path);
+      const frames = decoded.length / 2;
+      expect(frames).toBeGreaterThan(48000);
+      // libFLAC writes a frame per 4096-frame block: at most that plus one write is missing.
+      expect(frames).toBeGreaterThanOrEqual(run.lastSeenHanded - BLOCK_FRAMES - FLAC_BLOCK);
+      expect(frames).toBeLessThanOrEqual(run.lastSeenHanded + BLOCK_FRAMES);
+      expect(firstDifference(decoded, expectedS32(testSignal(frames, 2, 48000), 16))).toBe(-1);
+      lost.push(run.lastSeenHanded - frames);
+    }
+    console.log(`SIGKILL (FLAC): frames handed (last seen) minus frames in the file: ${lost.join(', ')} (libFLAC block = ${FLAC_BLOCK} frames)`);
   });
 });
