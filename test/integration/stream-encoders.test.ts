@@ -35,36 +35,44 @@ function collect(): { chunks: EncodedChunk[]; push: (c: EncodedChunk[]) => void 
 }
 
 describe('stream encoders', () => {
-  it('MP3 and Opus (resampled to 48 kHz) streams decode to the tone; equal settings share one thread', async () => {
+  it('MP3, Vorbis and Opus (resampled to 48 kHz) streams decode to the tone; equal settings share one thread', async () => {
     const log: LogLine[] = [];
     const audio = await service(log);
     const mp3 = EncoderSettingsSchema.parse({ codec: 'mp3', bitrateKbps: 128 });
     const opus = EncoderSettingsSchema.parse({ codec: 'opus' });
+    const vorbis = EncoderSettingsSchema.parse({ codec: 'vorbis' });
+    const d = collect();
     const a = collect();
     const b = collect();
     const c = collect();
     const subA = audio.openStreamEncoder(mp3, a.push);
     const subB = audio.openStreamEncoder(mp3, b.push);
     const subC = audio.openStreamEncoder(opus, c.push);
+    const subD = audio.openStreamEncoder(vorbis, d.push);
     expect(await subA.mimeType).toBe('audio/mpeg');
     expect(await subC.mimeType).toBe('audio/ogg');
+    expect(await subD.mimeType).toBe('audio/ogg');
     // The MP3 thread loaded the machine's LAME through koffi (inside a worker thread) and says so, once.
     expect(log.filter((l) => l.message.startsWith('Stream encoder MP3 128 kbps:'))).toEqual([
       { level: 'info', message: expect.stringMatching(/^Stream encoder MP3 128 kbps: libmp3lame\.so\.0 \(LAME 3\.\d+, system library\)$/) },
+    ]);
+    expect(log.filter((l) => l.message.startsWith('Stream encoder Vorbis 128 kbps:'))).toEqual([
+      { level: 'info', message: expect.stringMatching(/^Stream encoder Vorbis 128 kbps: libvorbisenc\.so\.2 \(Xiph\.Org libVorbis [\d.]+, system library\)$/) },
     ]);
     expect(log.filter((l) => l.level === 'warn')).toEqual([]);
     expect(registry!.list().filter((r) => r.label.endsWith('stream encoder')).map((r) => r.label).sort()).toEqual([
       'mp3 stream encoder',
       'opus stream encoder',
+      'vorbis stream encoder',
     ]);
     await new Promise((r) => setTimeout(r, 2500));
-    await Promise.all([subA.close(), subB.close(), subC.close()]);
+    await Promise.all([subA.close(), subB.close(), subC.close(), subD.close()]);
     expect(registry!.list().filter((r) => r.label.endsWith('stream encoder'))).toEqual([]);
     expect(b.chunks.length).toBe(a.chunks.length);
     expect(subA.stats().droppedFrames).toBe(0);
 
     const dir = tempDataDir('airtight-stream-');
-    for (const [name, chunks, rate] of [['s.mp3', a.chunks, 44100], ['s.opus', c.chunks, 48000]] as const) {
+    for (const [name, chunks, rate] of [['s.mp3', a.chunks, 44100], ['s.opus', c.chunks, 48000], ['s.ogg', d.chunks, 44100]] as const) {
       const path = join(dir, name);
       writeFileSync(path, Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.bytes))));
       const tone = measureTone(decode(path, rate), rate);
