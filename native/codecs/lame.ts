@@ -3,9 +3,10 @@
  * interleaved float (-1..+1), handed to LAME without a deinterleave copy; output lands in one
  * buffer allocated up front for the largest block we pass (LAME's documented worst case).
  *
- * Quality (the speed/quality trade-off of `-q`): never set, so LAME applies its own default
- * (-q 3 for CBR/ABR, its tuned VBR defaults), which is what the `lame` CLI and the WebAssembly
- * build (wasm-media-encoders) also leave in place: the CPU comparison is like for like.
+ * Quality (the speed/quality trade-off of `-q`): 3, LAME_DEFAULT_QUALITY. The `lame` CLI and the
+ * WebAssembly build (wasm-media-encoders) leave it unset, and lame_init_params then picks exactly
+ * this value in every mode (VBR maps it further, the same way for all three), so the CPU
+ * comparison with both is like for like.
  */
 import type { IKoffiCType } from 'koffi';
 import { loadSystemLibrary } from './system-library';
@@ -21,6 +22,8 @@ const VBR_MTRH = 4; // vbr_default: what `lame -V` uses
 /** lame.h `MPEG_mode`. */
 const JOINT_STEREO = 1;
 const MONO = 3;
+/** lame.h LAME_DEFAULT_QUALITY (see the header comment). */
+const QUALITY = 3;
 
 /** The largest block (frames per channel) handed to LAME in one call; bigger input is cut. */
 const MAX_CALL_FRAMES = 8192;
@@ -57,6 +60,7 @@ interface LameFunctions {
   lame_set_VBR(h: Handle, mode: number): number;
   lame_set_VBR_quality(h: Handle, quality: number): number;
   lame_set_VBR_mean_bitrate_kbps(h: Handle, kbps: number): number;
+  lame_set_quality(h: Handle, quality: number): number;
   lame_set_bWriteVbrTag(h: Handle, write: number): number;
   lame_set_write_id3tag_automatic(h: Handle, write: number): void;
   lame_init_params(h: Handle): number;
@@ -98,6 +102,7 @@ function bind(soname: string): { ok: true; fn: LameFunctions } | NoLame {
           lame_set_VBR: setter('lame_set_VBR', 'int'),
           lame_set_VBR_quality: setter('lame_set_VBR_quality', 'float'),
           lame_set_VBR_mean_bitrate_kbps: setter('lame_set_VBR_mean_bitrate_kbps', 'int'),
+          lame_set_quality: setter('lame_set_quality', 'int'),
           lame_set_bWriteVbrTag: setter('lame_set_bWriteVbrTag', 'int'),
           lame_set_write_id3tag_automatic: f('lame_set_write_id3tag_automatic', 'void', [lame, 'int']),
           lame_init_params: f('lame_init_params', 'int', [lame]),
@@ -126,7 +131,8 @@ export function openLame(options: LameOptions, soname: string = LAME_SONAME): { 
   const { channels, sampleRate, mode } = options;
   fn.lame_set_in_samplerate(handle, sampleRate);
   fn.lame_set_num_channels(handle, channels);
-  fn.lame_set_mode(handle, channels === 1 ? MONO : JOINT_STEREO);
+  fn.lame_set_mode(handle, channels === 1 ? MONO : JOINT_STEREO); // LAME's own choice when unset
+  fn.lame_set_quality(handle, QUALITY);
   if (mode.kind === 'cbr') {
     fn.lame_set_VBR(handle, VBR_OFF);
     fn.lame_set_brate(handle, mode.kbps);
