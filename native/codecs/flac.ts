@@ -36,7 +36,10 @@ export interface NativeFlacOptions {
   compression: number;
   /** Ogg FLAC with this serial number; native FLAC when absent. */
   oggSerial?: number;
-  /** Every write libFLAC makes, copied: `samples` is 0 for metadata (and Ogg page headers). */
+  /**
+   * Every write libFLAC makes: `samples` is 0 for metadata (and Ogg page headers). `bytes` views
+   * libFLAC's own buffer and is valid only during the call: copy what you keep.
+   */
   onWrite(bytes: Uint8Array, samples: number): void;
   /** The final STREAMINFO, once, from finish(). */
   onStreamInfo(info: FlacStreamInfo): void;
@@ -192,7 +195,7 @@ function createEncoder(b: Binding, options: NativeFlacOptions): NativeFlacEncode
   // A callback must never throw into C: a failing consumer becomes libFLAC's fatal write status.
   const write = koffi.register((_enc: Pointer, buffer: Pointer, bytes: number, samples: number): number => {
     try {
-      options.onWrite(new Uint8Array(koffi.view(buffer, bytes)).slice(), samples);
+      options.onWrite(new Uint8Array(koffi.view(buffer, bytes)), samples);
       return WRITE_OK;
     } catch {
       return WRITE_FATAL;

@@ -10,7 +10,6 @@ import type { EncoderImplementation } from '../../../../native/codecs/system-lib
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
 import { appError, AppErrorException } from '../../../shared/errors';
-import { concatBytes } from './bytes';
 import type { FlacSettings, OggFlacSettings } from './encoder-settings';
 import { loadFlac } from './flac-library';
 import { FrameLedger } from './frame-ledger';
@@ -80,6 +79,7 @@ interface FlacLink {
 }
 
 interface LinkSink {
+  /** `bytes` may be a view of the library's memory, valid only during the call: copy it. */
   onWrite(bytes: Uint8Array, samples: number): void;
   onStreamInfo(info: StreamInfo): void;
 }
@@ -165,11 +165,20 @@ export async function createFlac(
   const channels = input.channels;
   const bits = settings.bitDepth;
 
-  let writes: { bytes: Uint8Array; samples: number }[] = [];
+  // What libFLAC wrote since the last take(): native FLAC's leading sample-less writes are the
+  // header, each later write one frame; Ogg FLAC's writes are page headers and bodies.
+  const header = new ByteCollector();
+  const written = new ByteCollector();
+  let writtenFrames = 0;
   let finalInfo: StreamInfo | undefined;
   let headerDone = false;
   const sink: LinkSink = {
-    onWrite: (bytes, samples) => writes.push({ bytes, samples }),
+    onWrite: (bytes, samples) => {
+      if (!ogg && !headerDone && samples === 0) return header.append(bytes);
+      headerDone = true;
+      written.append(bytes);
+      writtenFrames += samples;
+    },
     onStreamInfo: (info) => (finalInfo = info),
   };
 
@@ -185,38 +194,25 @@ export async function createFlac(
   };
   let link: ReturnType<typeof startLink> | undefined = startLink();
 
-  /** Native FLAC: the leading sample-less writes are the header, each later write one frame. */
-  const nativeChunks = (final: boolean): EncodedChunk[] => {
+  /** Native FLAC: the header once, then whole frames. */
+  const nativeChunks = (): EncodedChunk[] => {
     const chunks: EncodedChunk[] = [];
-    const header: Uint8Array[] = [];
-    const audio: Uint8Array[] = [];
-    let frames = 0;
-    for (const w of writes) {
-      if (!headerDone && w.samples === 0) {
-        header.push(w.bytes);
-        continue;
-      }
-      headerDone = true;
-      audio.push(w.bytes);
-      frames += w.samples;
-    }
-    writes = [];
-    if (header.length > 0) chunks.push({ bytes: concatBytes(header), frames: 0, header: true });
-    if (audio.length > 0 || final) chunks.push({ bytes: concatBytes(audio), frames });
-    return chunks.filter((c) => c.bytes.length > 0);
+    if (header.length > 0) chunks.push({ bytes: header.take(), frames: 0, header: true });
+    if (written.length > 0) chunks.push({ bytes: written.take(), frames: writtenFrames });
+    writtenFrames = 0;
+    return chunks;
   };
 
-  /** Ogg FLAC: libFLAC writes page headers and bodies separately; cut on whole pages. */
+  /** Ogg FLAC: cut on whole pages. */
   const oggChunks = (final: boolean): EncodedChunk[] => {
-    const bytes = concatBytes(writes.map((w) => w.bytes));
-    writes = [];
+    const bytes = written.take();
     if (!link) return [];
     const chunks = link.chunker.push(bytes, final);
     if (chunks.length > 0) link.emitted = true;
     return chunks;
   };
 
-  const take = (final: boolean): EncodedChunk[] => (ogg ? oggChunks(final) : nativeChunks(final));
+  const take = (final: boolean): EncodedChunk[] => (ogg ? oggChunks(final) : nativeChunks());
   const buffer: { samples: Int32Array<ArrayBuffer> } = { samples: new Int32Array(0) };
 
   const encoder: Encoder = {
@@ -263,7 +259,7 @@ export async function createFlac(
       // Nothing but headers so far (libFLAC writes them at init): replace them, no empty link.
       if (!old.emitted) {
         old.encoder.close();
-        writes = [];
+        written.take();
         link = startLink(comments, old.serial);
         return [];
       }
@@ -275,4 +271,26 @@ export async function createFlac(
       return [...end, ...take(false)];
     },
   };
+}
+
+/** Bytes appended in small writes, taken out as one array (one copy, no per-write arrays). */
+class ByteCollector {
+  private buffer = new Uint8Array(64 * 1024);
+  length = 0;
+
+  append(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes.length));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  take(): Uint8Array {
+    const out = this.buffer.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
 }
