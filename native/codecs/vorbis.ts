@@ -8,6 +8,10 @@
  * codec.h (1.3.x, LP64: 56, 144, 192 and 32 bytes); each allocation gets the declared size
  * twice over, and after init a few fields the library wrote (channels, rate, vd->vi, vb->vd)
  * are read back: a library with another layout is refused instead of corrupting memory.
+ *
+ * Once running, data crosses only through typed arrays we own and libc's memcpy: no koffi call
+ * creates a JavaScript object (an _Out_ struct, a decoded array). Such a call fails while a
+ * worker thread is being terminated, and that failure aborts the whole process.
  */
 import type { IKoffiCType } from 'koffi';
 import { loadSystemLibrary } from './system-library';
@@ -52,14 +56,8 @@ export interface NativeVorbis {
 }
 
 type Ptr = unknown;
-interface OggPacket {
-  packet: Ptr;
-  bytes: number;
-  b_o_s: number;
-  e_o_s: number;
-  granulepos: number | bigint;
-  packetno: number | bigint;
-}
+/** A native address as koffi hands out `uintptr_t` (a number below 2^53, else a bigint). */
+type Address = number | bigint;
 
 interface VorbisFunctions {
   vorbis_info_init(vi: Ptr): void;
@@ -73,20 +71,33 @@ interface VorbisFunctions {
   vorbis_block_init(vd: Ptr, vb: Ptr): number;
   vorbis_block_clear(vb: Ptr): number;
   vorbis_dsp_clear(vd: Ptr): void;
-  vorbis_analysis_headerout(vd: Ptr, vc: Ptr, id: OggPacket, comment: OggPacket, setup: OggPacket): number;
-  vorbis_analysis_buffer(vd: Ptr, frames: number): Ptr;
+  vorbis_analysis_headerout(vd: Ptr, vc: Ptr, id: Uint8Array, comment: Uint8Array, setup: Uint8Array): number;
+  vorbis_analysis_buffer(vd: Ptr, frames: number): Address;
   vorbis_analysis_wrote(vd: Ptr, frames: number): number;
   vorbis_analysis_blockout(vd: Ptr, vb: Ptr): number;
   vorbis_analysis(vb: Ptr, op: null): number;
   vorbis_bitrate_addblock(vb: Ptr): number;
-  vorbis_bitrate_flushpacket(vd: Ptr, op: OggPacket): number;
+  vorbis_bitrate_flushpacket(vd: Ptr, op: Uint8Array): number;
   vorbis_version_string(): string;
+  /** libc memcpy into one of our typed arrays from a native address. */
+  copyIn(to: ArrayBufferView, from: Address, bytes: number): void;
+  /** libc memcpy from one of our typed arrays to a native address. */
+  copyOut(to: Address, from: ArrayBufferView, bytes: number): void;
+}
+
+/** Where the fields we read sit (koffi.offsetof of the declared layouts). */
+interface Offsets {
+  packet: { size: number; packet: number; bytes: number; eos: number; granulepos: number };
+  info: { size: number; channels: number; rate: number };
+  dsp: { size: number; vi: number };
+  block: { size: number; vd: number };
 }
 
 interface Bound {
   koffi: typeof import('koffi');
   fn: VorbisFunctions;
   types: { info: IKoffiCType; dsp: IKoffiCType; block: IKoffiCType; comment: IKoffiCType };
+  at: Offsets;
   soname: string;
 }
 
@@ -103,8 +114,10 @@ function bind(encSoname: string, libSoname: string): { ok: true; bound: Bound } 
   let result: { ok: true; bound: Bound } | NoVorbis;
   const enc = loadSystemLibrary(encSoname);
   const lib = loadSystemLibrary(libSoname);
+  const libc = loadSystemLibrary('libc.so.6');
   if (!enc.ok) result = { ...enc, missing: true };
   else if (!lib.ok) result = { ...lib, missing: true };
+  else if (!libc.ok) result = libc;
   else {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -129,7 +142,6 @@ function bind(encSoname: string, libSoname: string): { ok: true; bound: Bound } 
         comment: koffi.struct({ user_comments: 'void *', comment_lengths: 'void *', comments: 'int', vendor: 'void *' }),
       };
       const packet = koffi.struct({ packet: 'void *', bytes: 'long', b_o_s: 'long', e_o_s: 'long', granulepos: 'int64_t', packetno: 'int64_t' });
-      const out = koffi.out(koffi.pointer(packet));
       const e = (name: string, ret: string | IKoffiCType, args: (string | IKoffiCType)[]) => enc.lib.func(name, ret, args);
       const l = (name: string, ret: string | IKoffiCType, args: (string | IKoffiCType)[]) => lib.lib.func(name, ret, args);
       const fn = {
@@ -144,26 +156,37 @@ function bind(encSoname: string, libSoname: string): { ok: true; bound: Bound } 
         vorbis_block_init: l('vorbis_block_init', 'int', ['void *', 'void *']),
         vorbis_block_clear: l('vorbis_block_clear', 'int', ['void *']),
         vorbis_dsp_clear: l('vorbis_dsp_clear', 'void', ['void *']),
-        vorbis_analysis_headerout: l('vorbis_analysis_headerout', 'int', ['void *', 'void *', out, out, out]),
-        vorbis_analysis_buffer: l('vorbis_analysis_buffer', 'void *', ['void *', 'int']),
+        vorbis_analysis_headerout: l('vorbis_analysis_headerout', 'int', ['void *', 'void *', 'void *', 'void *', 'void *']),
+        vorbis_analysis_buffer: l('vorbis_analysis_buffer', 'uintptr_t', ['void *', 'int']),
         vorbis_analysis_wrote: l('vorbis_analysis_wrote', 'int', ['void *', 'int']),
         vorbis_analysis_blockout: l('vorbis_analysis_blockout', 'int', ['void *', 'void *']),
         vorbis_analysis: l('vorbis_analysis', 'int', ['void *', 'void *']),
         vorbis_bitrate_addblock: l('vorbis_bitrate_addblock', 'int', ['void *']),
-        vorbis_bitrate_flushpacket: l('vorbis_bitrate_flushpacket', 'int', ['void *', out]),
+        vorbis_bitrate_flushpacket: l('vorbis_bitrate_flushpacket', 'int', ['void *', 'void *']),
         vorbis_version_string: l('vorbis_version_string', 'const char *', []),
+        // memcpy returns its destination; declared void, the return register is simply ignored.
+        copyIn: libc.lib.func('memcpy', 'void', ['void *', 'uintptr_t', 'size_t']),
+        copyOut: libc.lib.func('memcpy', 'void', ['uintptr_t', 'void *', 'size_t']),
       } as VorbisFunctions;
-      result = { ok: true, bound: { koffi, fn, types, soname: encSoname } };
+      const at: Offsets = {
+        packet: {
+          size: koffi.sizeof(packet),
+          packet: koffi.offsetof(packet, 'packet'),
+          bytes: koffi.offsetof(packet, 'bytes'),
+          eos: koffi.offsetof(packet, 'e_o_s'),
+          granulepos: koffi.offsetof(packet, 'granulepos'),
+        },
+        info: { size: koffi.sizeof(types.info), channels: koffi.offsetof(types.info, 'channels'), rate: koffi.offsetof(types.info, 'rate') },
+        dsp: { size: koffi.sizeof(types.dsp), vi: koffi.offsetof(types.dsp, 'vi') },
+        block: { size: koffi.sizeof(types.block), vd: koffi.offsetof(types.block, 'vd') },
+      };
+      result = { ok: true, bound: { koffi, fn, types, at, soname: encSoname } };
     } catch (error) {
       result = { ok: false, reason: `${encSoname}/${libSoname} lack a Vorbis function we need: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
   bindings.set(key, result);
   return result;
-}
-
-function newPacket(): OggPacket {
-  return { packet: null, bytes: 0, b_o_s: 0, e_o_s: 0, granulepos: 0, packetno: 0 };
 }
 
 /** Opens libvorbis for `options`, or says why it cannot (library missing, settings refused, layout). */
@@ -173,12 +196,19 @@ export function openVorbis(
 ): { ok: true; vorbis: NativeVorbis } | NoVorbis {
   const bound = bind(sonames.enc ?? VORBISENC_SONAME, sonames.lib ?? VORBIS_SONAME);
   if (!bound.ok) return bound;
-  const { koffi, fn, types } = bound.bound;
+  const { koffi, fn, types, at } = bound.bound;
   const { channels, sampleRate, mode } = options;
 
   // Twice the declared size: a newer library that appended a field still has room.
   const alloc = (type: IKoffiCType): Ptr => koffi.alloc('uint8_t', koffi.sizeof(type) * 2);
   const memory = { vi: alloc(types.info), vd: alloc(types.dsp), vb: alloc(types.block), vc: alloc(types.comment) };
+  const address = { vi: koffi.address(memory.vi), vd: koffi.address(memory.vd), vb: koffi.address(memory.vb) };
+  /** `bytes` bytes of native memory at `from`, copied into a DataView of our own. */
+  const read = (from: Address, bytes: number): DataView => {
+    const copy = new Uint8Array(bytes);
+    fn.copyIn(copy, from, bytes);
+    return new DataView(copy.buffer);
+  };
   let open = true;
   /** Which of vi/vd/vb currently hold library state (so clear is called exactly for those). */
   let live = { vi: false, vd: false, vb: false };
@@ -205,16 +235,14 @@ export function openVorbis(
         ? fn.vorbis_encode_init_vbr(memory.vi, channels, sampleRate, mode.quality / 10)
         : fn.vorbis_encode_init(memory.vi, channels, sampleRate, -1, mode.nominalKbps * 1000, -1);
     if (init !== 0) return `libvorbis refused ${channels} ch ${sampleRate} Hz ${JSON.stringify(mode)} (${init})`;
-    const info = koffi.decode(memory.vi, types.info) as { channels: number; rate: number };
-    if (info.channels !== channels || info.rate !== sampleRate) return 'libvorbis vorbis_info layout differs from codec.h 1.3 (channels/rate read back wrong)';
+    const info = read(address.vi, at.info.size);
+    if (info.getInt32(at.info.channels, true) !== channels || info.getBigInt64(at.info.rate, true) !== BigInt(sampleRate)) return 'libvorbis vorbis_info layout differs from codec.h 1.3 (channels/rate read back wrong)';
     if (fn.vorbis_analysis_init(memory.vd, memory.vi) !== 0) return 'vorbis_analysis_init failed';
     live.vd = true;
-    const dsp = koffi.decode(memory.vd, types.dsp) as { vi: Ptr };
-    if (koffi.address(dsp.vi) !== koffi.address(memory.vi)) return 'libvorbis vorbis_dsp_state layout differs from codec.h 1.3 (vd->vi read back wrong)';
+    if (read(address.vd, at.dsp.size).getBigUint64(at.dsp.vi, true) !== address.vi) return 'libvorbis vorbis_dsp_state layout differs from codec.h 1.3 (vd->vi read back wrong)';
     if (fn.vorbis_block_init(memory.vd, memory.vb) !== 0) return 'vorbis_block_init failed';
     live.vb = true;
-    const block = koffi.decode(memory.vb, types.block) as { vd: Ptr };
-    if (koffi.address(block.vd) !== koffi.address(memory.vd)) return 'libvorbis vorbis_block layout differs from codec.h 1.3 (vb->vd read back wrong)';
+    if (read(address.vb, at.block.size).getBigUint64(at.block.vd, true) !== address.vd) return 'libvorbis vorbis_block layout differs from codec.h 1.3 (vb->vd read back wrong)';
     return null;
   };
 
@@ -225,8 +253,19 @@ export function openVorbis(
   }
   let fresh = true; // the state from the check above serves the first link
 
-  const copy = (op: OggPacket): Uint8Array => (op.bytes > 0 ? (koffi.decode(op.packet, 'uint8_t', op.bytes) as Uint8Array).slice() : new Uint8Array(0));
+  // ogg_packet structs of our own (twice the declared size, like the others), read with a DataView.
+  const packetBytes = at.packet.size * 2;
+  const newPacket = (): Uint8Array => new Uint8Array(packetBytes);
+  /** The packet's bytes (copied: libvorbis reuses that memory) and its fields. */
+  const unpack = (op: Uint8Array): VorbisPacket => {
+    const view = new DataView(op.buffer, op.byteOffset, op.byteLength);
+    const bytes = Number(view.getBigInt64(at.packet.bytes, true));
+    const data = new Uint8Array(bytes);
+    if (bytes > 0) fn.copyIn(data, view.getBigUint64(at.packet.packet, true), bytes);
+    return { data, granule: view.getBigInt64(at.packet.granulepos, true), eos: view.getBigInt64(at.packet.eos, true) !== 0n };
+  };
   let planes: Float32Array[] = [];
+  const channelPointers = new BigUint64Array(channels);
   let currentLink = 0; // a link's functions go quiet once the next one starts
 
   const startLink = (comments: string[]): NativeVorbisLink => {
@@ -243,7 +282,7 @@ export function openVorbis(
     const comment = newPacket();
     const setup = newPacket();
     const header = fn.vorbis_analysis_headerout(memory.vd, memory.vc, id, comment, setup);
-    const headers: [Uint8Array, Uint8Array, Uint8Array] = [copy(id), copy(comment), copy(setup)];
+    const headers: [Uint8Array, Uint8Array, Uint8Array] = [unpack(id).data, unpack(comment).data, unpack(setup).data];
     fn.vorbis_comment_clear(memory.vc); // headerout copied the comments into its packet
     if (header !== 0) throw new Error(`vorbis_analysis_headerout failed (${header})`);
     let ended = false;
@@ -256,9 +295,7 @@ export function openVorbis(
       while (fn.vorbis_analysis_blockout(memory.vd, memory.vb) === 1) {
         fn.vorbis_analysis(memory.vb, null);
         fn.vorbis_bitrate_addblock(memory.vb);
-        while (fn.vorbis_bitrate_flushpacket(memory.vd, op) === 1) {
-          packets.push({ data: copy(op), granule: BigInt(op.granulepos), eos: op.e_o_s !== 0 });
-        }
+        while (fn.vorbis_bitrate_flushpacket(memory.vd, op) === 1) packets.push(unpack(op));
       }
       return packets;
     };
@@ -274,9 +311,8 @@ export function openVorbis(
           for (let i = 0, j = c; i < frames; i++, j += channels) plane[i] = interleaved[j]!;
         }
         // float **: one pointer per channel into libvorbis' own buffer.
-        const buffer = fn.vorbis_analysis_buffer(memory.vd, frames);
-        const pointers = koffi.decode(buffer, 'void *', channels) as Ptr[];
-        for (let c = 0; c < channels; c++) koffi.encode(pointers[c], 'float', planes[c]!.subarray(0, frames), frames);
+        fn.copyIn(channelPointers, fn.vorbis_analysis_buffer(memory.vd, frames), channels * 8);
+        for (let c = 0; c < channels; c++) fn.copyOut(channelPointers[c]!, planes[c]!, frames * 4);
         fn.vorbis_analysis_wrote(memory.vd, frames);
         return drain();
       },
