@@ -80,6 +80,8 @@ interface Functions {
   processInterleaved(encoder: Pointer, buffer: Int32Array, samples: number): number;
   finish(encoder: Pointer): number;
   getResolvedStateString(encoder: Pointer): string;
+  /** libc memcpy with the source as an address (see `declare`). */
+  copyFrom(dest: Uint8Array, source: number, length: number): void;
 }
 
 interface Binding {
@@ -88,6 +90,7 @@ interface Binding {
   writeProto: IKoffiCType;
   metadataProto: IKoffiCType;
   metadataType: IKoffiCType;
+  metadataSize: number;
   initStatusStrings: string[];
 }
 
@@ -147,8 +150,14 @@ function declare(koffi: typeof import('koffi'), lib: IKoffiLib): Binding {
   });
   // FLAC__StreamMetadata up to the member of its union we read (stream_info).
   const metadataType = koffi.struct({ type: 'int', is_last: 'int', length: 'uint32_t', stream_info: streamInfo });
-  const writeProto = koffi.proto('int (void *encoder, const uint8_t *buffer, size_t bytes, uint32_t samples, uint32_t current_frame, void *client_data)');
-  const metadataProto = koffi.proto('void (void *encoder, const void *metadata, void *client_data)');
+  // The callbacks take their pointers as plain addresses (same registers, same ABI): a pointer
+  // argument makes koffi build a JS object before calling JS, and that aborts the whole process
+  // when the worker thread is being terminated (worker.terminate() during an encode). The bytes
+  // are copied out with libc's memcpy instead.
+  const writeProto = koffi.proto('int (uint64_t encoder, uint64_t buffer, size_t bytes, uint32_t samples, uint32_t current_frame, uint64_t client_data)');
+  const metadataProto = koffi.proto('void (uint64_t encoder, uint64_t metadata, uint64_t client_data)');
+  const libc = loadSystemLibrary('libc.so.6');
+  if (!libc.ok) throw new Error(libc.reason);
   const writeCb = koffi.pointer(writeProto);
   const metadataCb = koffi.pointer(metadataProto);
   const fn: Functions = {
@@ -166,12 +175,13 @@ function declare(koffi: typeof import('koffi'), lib: IKoffiLib): Binding {
     processInterleaved: lib.func('int FLAC__stream_encoder_process_interleaved(void *encoder, const int32_t *buffer, uint32_t samples)'),
     finish: lib.func('int FLAC__stream_encoder_finish(void *encoder)'),
     getResolvedStateString: lib.func('const char *FLAC__stream_encoder_get_resolved_state_string(const void *encoder)'),
+    copyFrom: libc.lib.func('void memcpy(_Out_ uint8_t *dest, uint64_t source, size_t length)'),
   } as Functions;
   const initStatusStrings = koffi.decode(
     lib.symbol('FLAC__StreamEncoderInitStatusString', koffi.array('const char *', INIT_STATUS_COUNT, 'Array')),
     koffi.array('const char *', INIT_STATUS_COUNT, 'Array'),
   ) as string[];
-  return { fn, koffi, writeProto, metadataProto, metadataType, initStatusStrings };
+  return { fn, koffi, writeProto, metadataProto, metadataType, metadataSize: koffi.sizeof(metadataType), initStatusStrings };
 }
 
 function createEncoder(b: Binding, options: NativeFlacOptions): NativeFlacEncoder {
@@ -193,16 +203,22 @@ function createEncoder(b: Binding, options: NativeFlacOptions): NativeFlacEncode
   }
 
   // A callback must never throw into C: a failing consumer becomes libFLAC's fatal write status.
-  const write = koffi.register((_enc: Pointer, buffer: Pointer, bytes: number, samples: number): number => {
+  let scratch = new Uint8Array(16 * 1024);
+  const write = koffi.register((_enc: number, buffer: number, bytes: number, samples: number): number => {
     try {
-      options.onWrite(new Uint8Array(koffi.view(buffer, bytes)), samples);
+      if (scratch.length < bytes) scratch = new Uint8Array(Math.max(bytes, scratch.length * 2));
+      const view = scratch.subarray(0, bytes);
+      fn.copyFrom(view, buffer, bytes);
+      options.onWrite(view, samples);
       return WRITE_OK;
     } catch {
       return WRITE_FATAL;
     }
   }, koffi.pointer(b.writeProto));
-  const metadata = koffi.register((_enc: Pointer, block: Pointer): void => {
-    const m = koffi.decode(block, b.metadataType) as { type: number; stream_info: RawStreamInfo };
+  const metadata = koffi.register((_enc: number, block: number): void => {
+    const raw = new Uint8Array(b.metadataSize);
+    fn.copyFrom(raw, block, raw.length);
+    const m = koffi.decode(raw, b.metadataType) as { type: number; stream_info: RawStreamInfo };
     if (m.type === METADATA_STREAMINFO) options.onStreamInfo(streamInfoFrom(m.stream_info));
   }, koffi.pointer(b.metadataProto));
 

@@ -66,10 +66,14 @@ describe('libFLAC (system) in worker threads', () => {
       { seconds: 2, rate: RATE, codec: 'flac', leaveOpen: true },
     ];
     const threads = jobs.map((job) => finished(startThread(job)));
-    // One more, terminated while it encodes a long stretch.
-    const doomed = startThread({ seconds: 120, rate: RATE, codec: 'flac' });
-    const doomedEnd = finished(doomed);
-    const encoding = new Promise<void>((resolve) => doomed.on('message', (m: { encoding?: true }) => m.encoding && resolve()));
+    // Three more, terminated at different moments while they encode a long stretch: most of that
+    // time is spent inside libFLAC, which calls back into JS for every frame it writes.
+    const doomed = [20, 55, 90].map((delayMs) => {
+      const worker = startThread({ seconds: 120, rate: RATE, codec: 'flac' });
+      const end = finished(worker);
+      const encoding = new Promise<void>((resolve) => worker.on('message', (m: { encoding?: true }) => m.encoding && resolve()));
+      return { worker, end, encoding, delayMs };
+    });
 
     // The main thread encodes meanwhile with its own koffi registrations.
     const made = await createEncoder({ codec: 'flac' }, { sampleRate: RATE, channels: 2 }, 'system');
@@ -81,10 +85,15 @@ describe('libFLAC (system) in worker threads', () => {
     const mainBytes = Buffer.concat(parts);
     for (const patch of made.encoder.finalPatches()) mainBytes.set(patch.bytes, patch.offset);
 
-    await encoding;
-    await new Promise((r) => setTimeout(r, 50)); // inside its encode loop (120 s of audio take far longer)
-    await doomed.terminate();
-    expect((await doomedEnd).code).toBe(1); // terminated, not crashed (a crash would end this process)
+    await Promise.all(
+      doomed.map(async ({ worker, encoding, delayMs }) => {
+        await encoding;
+        await new Promise((r) => setTimeout(r, delayMs)); // inside the encode loop (120 s of audio take far longer)
+        await worker.terminate();
+      }),
+    );
+    // Terminated, not crashed: a crash (koffi aborting in a callback) would end this process.
+    for (const { end } of doomed) expect((await end).code).toBe(1);
 
     const results = await Promise.all(threads);
     for (const [i, result] of results.entries()) {
