@@ -28,7 +28,10 @@ export const Mp3SettingsSchema = z.object({
 
 export const VorbisSettingsSchema = z.object({
   codec: z.literal('vorbis'),
-  /** quality: -1..10 (oggenc -q); bitrate: a nominal bitrate mapped to the nearest quality. */
+  /**
+   * quality: -1..10 (oggenc -q); bitrate: libvorbis' managed average at this nominal bitrate
+   * (system library), or the quality of that nominal rate (WebAssembly build, see vorbis-encoder.ts).
+   */
   mode: z.enum(['quality', 'bitrate']).default('bitrate'),
   quality: z.number().min(-1).max(10).default(4),
   nominalBitrateKbps: z.number().int().min(32).max(500).default(128),
