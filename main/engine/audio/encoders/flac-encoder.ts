@@ -205,7 +205,7 @@ export async function createFlac(
 
   /** Ogg FLAC: cut on whole pages. */
   const oggChunks = (final: boolean): EncodedChunk[] => {
-    const bytes = written.take();
+    const bytes = written.drain(); // the chunker copies what it keeps
     if (!link) return [];
     const chunks = link.chunker.push(bytes, final);
     if (chunks.length > 0) link.emitted = true;
@@ -259,7 +259,7 @@ export async function createFlac(
       // Nothing but headers so far (libFLAC writes them at init): replace them, no empty link.
       if (!old.emitted) {
         old.encoder.close();
-        written.take();
+        written.drain();
         link = startLink(comments, old.serial);
         return [];
       }
@@ -290,6 +290,13 @@ class ByteCollector {
 
   take(): Uint8Array {
     const out = this.buffer.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+
+  /** Like take(), without the copy: the view is valid until the next append. */
+  drain(): Uint8Array {
+    const out = this.buffer.subarray(0, this.length);
     this.length = 0;
     return out;
   }

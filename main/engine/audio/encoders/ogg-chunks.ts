@@ -1,15 +1,17 @@
 /**
- * Turns Ogg bytes from a library (libvorbis, libFLAC's Ogg mode) into chunks of whole pages:
- * the leading granule-0 pages form the header chunk, later pages audio chunks whose `frames`
- * follow the pages' granule positions.
+ * Turns Ogg bytes from a library (libFLAC's Ogg mode) into chunks of whole pages: the leading
+ * granule-0 pages form the header chunk, later pages audio chunks whose `frames` follow the
+ * pages' granule positions. Pages are read in place and copied once, into their chunk, so the
+ * caller may reuse the buffer it pushed.
  */
 import type { EncodedChunk } from '../encoder';
 import { concatBytes } from './bytes';
 import type { FrameLedger } from './frame-ledger';
-import { NO_GRANULE, OggPageSplitter, type ParsedPage } from './ogg-page';
+import { NO_GRANULE, parsePage, type ParsedPage } from './ogg-page';
 
 export class OggChunker {
-  private readonly splitter = new OggPageSplitter();
+  /** The start of a page not yet complete (normally empty: libFLAC writes whole pages). */
+  private pending = new Uint8Array(0);
   private inHeaders = true;
 
   /**
@@ -27,7 +29,10 @@ export class OggChunker {
     const header: Uint8Array[] = [];
     const audio: Uint8Array[] = [];
     let frames = 0;
-    for (const page of this.splitter.push(bytes)) {
+    const data = this.pending.length > 0 ? concatBytes([this.pending, bytes]) : bytes;
+    let offset = 0;
+    for (let page = parsePage(data, 0); page; page = parsePage(data, offset)) {
+      offset += page.bytes.length;
       if (this.inHeaders && page.granule === 0n) {
         header.push(this.rewriteHeader(page));
         continue;
@@ -36,6 +41,7 @@ export class OggChunker {
       audio.push(page.bytes);
       if (page.granule !== NO_GRANULE) frames += this.ledger.claim(this.granuleToFrames(page.granule));
     }
+    this.pending = data.slice(offset);
     if (final) frames += this.ledger.claimRest();
     if (header.length > 0) chunks.push({ bytes: concatBytes(header), frames: 0, header: true });
     if (audio.length > 0) chunks.push({ bytes: concatBytes(audio), frames });
@@ -44,6 +50,6 @@ export class OggChunker {
 
   /** Bytes not yet forming a whole page (zero after a clean end of stream). */
   get leftover(): number {
-    return this.splitter.leftover;
+    return this.pending.length;
   }
 }
