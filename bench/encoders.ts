@@ -14,6 +14,7 @@
  * A benchmark, not a test: no thresholds (the goal, within 1.5x of native CPU, is printed beside
  * each ratio). Exit code 1 only when an encoder fails. Run alone: `npx tsx bench/encoders.ts`.
  */
+import './lib/opus-as-in-engine';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,7 +224,7 @@ export async function run(log: (line: string) => void = console.log): Promise<nu
     }
     log(formatTable(rows));
     log(`libraries: ${[...libraries].join('; ')}`);
-    log(`opus backend: ${process.env.OPUS_FORCE_WASM ? 'wasm (OPUS_FORCE_WASM)' : 'native binary from @evan/opus when it loads'}`);
+    log(`opus backend: ${process.env.OPUS_FORCE_WASM ? 'WebAssembly, as in the engine\'s encoder threads (BENCH_OPUS_NATIVE=1 for the addon)' : 'native binary from @evan/opus when it loads (not what the engine runs)'}`);
     if (process.env.BENCH_ENCODERS_JSON) writeFileSync(process.env.BENCH_ENCODERS_JSON, JSON.stringify(results, null, 2) + '\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -139,7 +139,8 @@ export async function createOpus(settings: OpusSettings, input: AudioFormat, opt
     codec: 'opus',
     mimeType: 'audio/ogg',
     extension: 'opus',
-    implementation: 'libopus (WebAssembly, @evan/opus)',
+    // The engine's threads force the WebAssembly build (record-worker.ts); elsewhere the package picks.
+    implementation: process.env.OPUS_FORCE_WASM ? 'libopus (WebAssembly, @evan/opus)' : 'libopus (@evan/opus: its native addon, or WebAssembly where that does not load)',
     inputFormat: format,
     encode(samples: Float32Array): EncodedChunk[] {
       if (closed) return [];
