@@ -41,18 +41,26 @@ async function noEscapes(run: () => Promise<void>): Promise<unknown[]> {
 const format: AudioFormat = { sampleRate: 48000, channels: 2 };
 const wav = (): WavEncoder => new WavEncoder({ format, sampleFormat: 'int16' });
 
+/** A fresh folder on a 256 KiB tmpfs (unmounted after the test), or why there cannot be one. */
+function smallDisk(): string | { skip: string } {
+  const dir = tempDir();
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (error) {
+    return { skip: `cannot mount a small tmpfs here (${String(error).split('\n')[0]})` };
+  }
+  cleanups.push(() => execFileSync('umount', [dir]));
+  return dir;
+}
+
 describe('recorder failures', () => {
   it('disk full: stops with a clear error, the WAV is valid up to what fit, nothing escapes', async ({ skip }) => {
-    const dir = tempDir();
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'pipe' });
-    } catch (error) {
-      const reason = `cannot mount a small tmpfs here (${String(error).split('\n')[0]})`;
-      console.log(`skipping the disk-full test: ${reason}`);
-      skip(reason);
+    const dir = smallDisk();
+    if (typeof dir !== 'string') {
+      console.log(`skipping the disk-full test: ${dir.skip}`);
+      skip(dir.skip);
       return;
     }
-    cleanups.push(() => execFileSync('umount', [dir]));
 
     const events: RecorderEvent[] = [];
     const blockFrames = 4800; // 100 ms
@@ -104,14 +112,12 @@ describe('recorder failures', () => {
   });
 
   it('disk full while recording FLAC (the system libFLAC): a clear error, the file decodes bit-exact up to what fit', async ({ skip }) => {
-    const dir = tempDir();
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'pipe' });
-    } catch (error) {
-      skip(`cannot mount a small tmpfs here (${String(error).split('\n')[0]})`);
+    const dir = smallDisk();
+    if (typeof dir !== 'string') {
+      console.log(`skipping the disk-full test: ${dir.skip}`);
+      skip(dir.skip);
       return;
     }
-    cleanups.push(() => execFileSync('umount', [dir]));
 
     const events: RecorderEvent[] = [];
     const blockFrames = 4800; // 100 ms

@@ -1,0 +1,42 @@
+/** Runs fixtures/encode-in-thread.ts in a worker thread (through tsx) and collects its result. */
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+
+const FIXTURE = join(__dirname, 'fixtures', 'encode-in-thread.ts');
+
+export interface ThreadJob {
+  seconds: number;
+  rate: number;
+  /** Encoder settings as createEncoder takes them. */
+  settings: { codec: string } & Record<string, unknown>;
+  leaveOpen?: boolean;
+}
+
+export type ThreadResult = { implementation: string; bytes: Uint8Array };
+
+export function startThread(job: ThreadJob): Worker {
+  const tsx = require.resolve('tsx/cjs');
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(FIXTURE)});`, { eval: true, workerData: job });
+}
+
+/** The thread's result and exit code, bounded in time (terminated past `timeoutMs`). */
+export function finished(worker: Worker, timeoutMs = 30_000): Promise<{ message?: ThreadResult; code: number; error?: Error }> {
+  return new Promise((resolve) => {
+    let message: ThreadResult | undefined;
+    let error: Error | undefined;
+    const timer = setTimeout(() => void worker.terminate(), timeoutMs);
+    worker.on('message', (m: ThreadResult | { encoding: true }) => {
+      if ('bytes' in m) message = m;
+    });
+    worker.on('error', (e) => (error = e));
+    worker.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ message, code, error });
+    });
+  });
+}
+
+/** Resolves once the thread's encode loop has started. */
+export function encoding(worker: Worker): Promise<void> {
+  return new Promise((resolve) => worker.on('message', (m: { encoding?: true }) => m.encoding && resolve()));
+}
