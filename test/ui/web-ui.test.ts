@@ -74,6 +74,29 @@ async function openPage(): Promise<void> {
   await until(async () => (await page.getByTestId('link-banner').count()) === 0, 10_000, 'the page to connect to the event API');
 }
 
+/**
+ * Starts Airtight serving the web UI. The two ports were free a moment ago, but a test running
+ * in parallel may bind one first (the page then loads another process's event API: 426): when
+ * Airtight says it could not bind, it is stopped and started again on new ports (3 tries).
+ */
+async function startWithUi(dataDir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const uiPort = await freePort('tcp');
+    const apiPort = await freePort('tcp');
+    airtightArgs = ['--ui-port', String(uiPort), '--api-port', String(apiPort)];
+    airtight = await startAirtight({ dataDir, args: airtightArgs });
+    const said = await airtight.waitForOutput(new RegExp(`Web UI on http://127\\.0\\.0\\.1:${uiPort}/|Could not (serve the web UI|start the event API)`), 15_000);
+    if (said.startsWith('Web UI on')) {
+      uiUrl = `http://127.0.0.1:${uiPort}/`;
+      return;
+    }
+    console.log(`attempt ${attempt}: ${said} (a port was taken after it was picked); starting again on new ports`);
+    killTree(airtight.pid);
+    await airtight.exited;
+    if (attempt === 3) throw new Error(`Airtight could not bind its web UI or event API in 3 tries: ${said}`);
+  }
+}
+
 describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Airtight and Icecast', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -83,11 +106,7 @@ describe.skipIf(missing !== undefined)('web UI in Chromium against a headless Ai
     // The tone source (no sound card needed) and a recording folder of our own; no server yet: the UI adds it.
     const settings = SettingsSchema.parse({ version: SETTINGS_VERSION, audio: { input: { source: 'tone' }, record: { folder: recordDir, fileName: 'webui_%H%M%S.wav', codec: 'wav' } } });
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify(settings, null, 2));
-    const uiPort = await freePort('tcp');
-    const apiPort = await freePort('tcp');
-    airtightArgs = ['--ui-port', String(uiPort), '--api-port', String(apiPort)];
-    airtight = await startAirtight({ dataDir, args: airtightArgs });
-    uiUrl = `http://127.0.0.1:${uiPort}/`;
+    await startWithUi(dataDir);
     const before = new Set(descendantsOf(table, process.pid).map((p) => p.pid));
     browser = await launchChromium();
     chromiumPids = descendantsOf(table, process.pid).map((p) => p.pid).filter((pid) => !before.has(pid));
