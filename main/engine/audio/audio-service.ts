@@ -32,12 +32,13 @@ const METER_MIN_GAP_MS = 30;
 /** Published by a timer only when no block brought them this long (a stalled device). */
 const METER_STALL_MS = 250;
 /**
- * Audio per block from a sound card. 40 ms wakes this thread and the capture helper half as
- * often as 20 ms (50 ms blocks measured about 2 % of a core less for a stream + recording in
- * bench/engine-cpu.ts); 20 ms while a low-latency consumer (the AES67 sender) is tapped.
+ * Audio per block. 40 ms wakes this thread and the capture helper half as often as 20 ms (50 ms
+ * blocks measured about 2 % of a core less for a stream + recording in bench/engine-cpu.ts).
+ * While a low-latency consumer (the AES67 sender, 40 ms ahead by default) is tapped: 10 ms, as
+ * small as a source allows (a sound card: its 20 ms PortAudio buffer; the tone: 10 ms ticks).
  */
 const DELIVERY_MS = 40;
-const LOW_LATENCY_DELIVERY_MS = 20;
+const LOW_LATENCY_DELIVERY_MS = 10;
 /** Audio allowed in flight to the recording thread before blocks are dropped and counted. */
 const RECORD_QUEUE_SECONDS = 10;
 /** A stream encoder that falls this far behind drops audio (counted) rather than stall capture. */

@@ -88,7 +88,9 @@ export class DeviceSource implements AudioSource {
   }
 
   setDeliveryMs(ms: number): void {
-    this.deliveryFrames = Math.max(1, Math.round((this.options.sampleRate * ms) / 1000));
+    // Never below PortAudio's own buffer: a smaller read only splits a buffer that arrived at once.
+    const bufferFrames = this.options.capture?.blockFrames ?? Math.round(this.options.sampleRate / 50);
+    this.deliveryFrames = Math.max(bufferFrames, Math.round((this.options.sampleRate * ms) / 1000));
     this.capture?.setDeliveryFrames(this.deliveryFrames);
   }
 
