@@ -114,13 +114,6 @@ export function loadLibFlac(soname: string = LIBFLAC_SONAME): LibFlacResult {
   return result;
 }
 
-/** The operator's error for a missing library (AIRTIGHT_ENCODERS=system, or a test). */
-export function libFlacMissing(reason: string, soname: string = LIBFLAC_SONAME): AppErrorException {
-  return new AppErrorException(
-    appError('ENCODER_LIBRARY_MISSING', `The FLAC encoder library ${soname} cannot be used (install the Debian package ${LIBFLAC_PACKAGE})`, reason),
-  );
-}
-
 function bind(soname: string): LibFlacResult {
   const loaded = loadSystemLibrary(soname);
   if (!loaded.ok) return { ok: false, reason: loaded.reason };

@@ -114,7 +114,7 @@ function bind(soname: string): { ok: true; fn: LameFunctions } | NoLame {
         } as LameFunctions,
       };
     } catch (error) {
-      result = { ok: false, reason: `${soname} lacks a LAME function we need: ${error instanceof Error ? error.message : String(error)}` };
+      result = { ok: false, missing: true, reason: `${soname} lacks a LAME function we need: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
   bindings.set(soname, result);

@@ -6,6 +6,7 @@
  * falls back to its WebAssembly build and says so in `Encoder.implementation`.
  */
 import type { IKoffiLib } from 'koffi';
+import { appError, AppErrorException } from '../../main/shared/errors';
 
 /** `system`: only the machine's library; `wasm`: only the bundled WebAssembly; `auto`: system, else wasm. */
 export type EncoderImplementation = 'auto' | 'system' | 'wasm';
@@ -38,4 +39,22 @@ export function loadSystemLibrary(soname: string): SystemLibrary {
   }
   loaded.set(soname, result);
   return result;
+}
+
+/** Why a codec library cannot be used; `missing` when the library itself is absent or incomplete. */
+export interface LibraryFailure {
+  reason: string;
+  missing?: boolean;
+}
+
+/**
+ * The operator's error when 'system' was asked for (AIRTIGHT_ENCODERS=system, or a test) and
+ * the library cannot be used: not installed, or it refused the settings.
+ */
+export function systemLibraryError(codec: string, soname: string, debianPackage: string, failure: LibraryFailure): AppErrorException {
+  return new AppErrorException(
+    failure.missing
+      ? appError('ENCODER_LIBRARY_MISSING', `The ${codec} encoder library ${soname} cannot be used (install the Debian package ${debianPackage})`, failure.reason)
+      : appError('ENCODER_INIT_FAILED', `The ${codec} encoder library ${soname} refused these settings`, failure.reason),
+  );
 }

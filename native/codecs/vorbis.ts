@@ -182,7 +182,7 @@ function bind(encSoname: string, libSoname: string): { ok: true; bound: Bound } 
       };
       result = { ok: true, bound: { koffi, fn, types, at, soname: encSoname } };
     } catch (error) {
-      result = { ok: false, reason: `${encSoname}/${libSoname} lack a Vorbis function we need: ${error instanceof Error ? error.message : String(error)}` };
+      result = { ok: false, missing: true, reason: `${encSoname}/${libSoname} lack a Vorbis function we need: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
   bindings.set(key, result);

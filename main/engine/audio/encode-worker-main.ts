@@ -8,7 +8,7 @@ import type { AudioFormat } from './audio-format';
 import type { EncodedChunk, Encoder } from './encoder';
 import { createEncoder, encoderInputFormat } from './encoders/create-encoder';
 import type { EncoderSettings } from './encoders/encoder-settings';
-import type { EncoderStarted } from './encoders/describe-encoder';
+import { encoderStarted, type EncoderStarted } from './encoders/describe-encoder';
 import { createResampler, type Resampler } from './dsp/resampler';
 import { laneWorkerEnd, type LaneReply } from './worker-lane';
 import { toAppError, type AppError } from '../../shared/errors';
@@ -48,8 +48,7 @@ async function main(): Promise<void> {
   const made = await createEncoder(job.settings, job.format);
   if (!made.ok) return fail(made.error);
   const encoder: Encoder = made.encoder;
-  const started: EncoderStarted = { implementation: encoder.implementation, ...(encoder.fallback ? { fallback: encoder.fallback } : {}) };
-  post({ type: 'event', event: { type: 'ready', mimeType: encoder.mimeType, extension: encoder.extension, ...started } });
+  post({ type: 'event', event: { type: 'ready', mimeType: encoder.mimeType, extension: encoder.extension, ...encoderStarted(encoder) } });
   port.on('message', (message: Incoming) => {
     if (message.type === 'audio') {
       try {

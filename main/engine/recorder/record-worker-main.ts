@@ -12,7 +12,7 @@ import type { RecordSettings } from '../../settings/audio-settings-schema';
 import { toAppError } from '../../shared/errors';
 import { Recorder, type RecorderEvent } from './recorder';
 import { recordEncoderFactory } from './record-encoder';
-import { describeEncoderSettings, type EncoderStarted } from '../audio/encoders/describe-encoder';
+import { describeEncoderSettings, encoderStarted, type EncoderStarted } from '../audio/encoders/describe-encoder';
 
 export interface RecordJob {
   format: AudioFormat;
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       if (!encoderAnnounced) {
         encoderAnnounced = true;
         const description = settings.codec === 'wav' ? `WAV ${settings.wav.sampleFormat}` : describeEncoderSettings(settings.codecs[settings.codec]);
-        post({ type: 'event', event: { type: 'encoder-started', description, implementation: encoder.implementation, ...(encoder.fallback ? { fallback: encoder.fallback } : {}) } });
+        post({ type: 'event', event: { type: 'encoder-started', description, ...encoderStarted(encoder) } });
       }
       return encoder;
     },

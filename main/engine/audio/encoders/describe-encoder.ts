@@ -4,6 +4,7 @@
  */
 import type { AppError } from '../../../shared/errors';
 import { appError } from '../../../shared/errors';
+import type { Encoder } from '../encoder';
 import type { EncoderSettings } from './encoder-settings';
 
 export function describeEncoderSettings(s: EncoderSettings): string {
@@ -29,6 +30,10 @@ export interface EncoderStarted {
   implementation: string;
   /** Why 'auto' fell back from the machine's library to WebAssembly. */
   fallback?: string;
+}
+
+export function encoderStarted(encoder: Encoder): EncoderStarted {
+  return { implementation: encoder.implementation, ...(encoder.fallback ? { fallback: encoder.fallback } : {}) };
 }
 
 export interface EncoderLogLine {

@@ -5,8 +5,8 @@
  * write the same stream layout. Input is quantized to 16 or 24 bits, so the decoded file
  * equals the quantized input exactly.
  */
-import { LIBFLAC_SONAME, libFlacMissing, loadLibFlac, type FlacStreamInfo } from '../../../../native/codecs/flac';
-import type { EncoderImplementation } from '../../../../native/codecs/system-library';
+import { LIBFLAC_PACKAGE, LIBFLAC_SONAME, loadLibFlac, type FlacStreamInfo } from '../../../../native/codecs/flac';
+import { systemLibraryError, type EncoderImplementation } from '../../../../native/codecs/system-library';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
 import { appError, AppErrorException } from '../../../shared/errors';
@@ -109,7 +109,8 @@ async function pickBackend(settings: FlacSettings | OggFlacSettings, input: Audi
           flac.createEncoder({ sampleRate: input.sampleRate, channels: input.channels, bitsPerSample: settings.bitDepth, compression: settings.compression, oggSerial: serial, ...sink }),
       };
     }
-    if (implementation === 'system') throw libFlacMissing(system.reason, soname);
+    // Loading is all that can fail here (settings are checked when a link starts): the library is unusable.
+    if (implementation === 'system') throw systemLibraryError('FLAC', soname, LIBFLAC_PACKAGE, { reason: system.reason, missing: true });
     return { ...(await wasmBackend(settings, input)), fallback: system.reason };
   }
   return wasmBackend(settings, input);

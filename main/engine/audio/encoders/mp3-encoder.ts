@@ -7,12 +7,11 @@
  * there ABR is VBR at the quality whose typical average is the target bitrate.
  */
 import type { createMp3Encoder } from 'wasm-media-encoders';
-import type { EncoderImplementation } from '../../../../native/codecs/system-library';
+import { systemLibraryError, type EncoderImplementation } from '../../../../native/codecs/system-library';
 import { LAME_PACKAGE, LAME_SONAME, openLame, type LameMode } from '../../../../native/codecs/lame';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch } from '../encoder';
 import type { Mp3Bitrate, Mp3Settings } from './encoder-settings';
-import { appError, AppErrorException } from '../../../shared/errors';
 import { FrameLedger } from './frame-ledger';
 import { FrameSplitter, parseMp3Header } from './mpeg-frames';
 import { deinterleave, wholeFrames } from './pcm';
@@ -76,13 +75,7 @@ async function pickLame(settings: Mp3Settings, sampleRate: number, channels: 1 |
   if (implementation === 'wasm') return { backend: await wasmLame(settings, sampleRate, channels) };
   const native = openLame({ channels, sampleRate, mode: lameMode(settings) }, library);
   if (native.ok) return { backend: { implementation: native.lame.description, encode: native.lame.encode, flush: native.lame.flush, close: native.lame.close } };
-  if (implementation === 'system') {
-    throw new AppErrorException(
-      native.missing
-        ? appError('ENCODER_LIBRARY_MISSING', `The MP3 encoder library ${library} is not installed (Debian package ${LAME_PACKAGE})`, native.reason)
-        : appError('ENCODER_INIT_FAILED', `The MP3 encoder library ${library} refused these settings`, native.reason),
-    );
-  }
+  if (implementation === 'system') throw systemLibraryError('MP3', library, LAME_PACKAGE, native);
   return { backend: await wasmLame(settings, sampleRate, channels), fallback: native.reason };
 }
 

@@ -4,11 +4,10 @@
  * re-paged. Either way a page holds at most ~100 ms (see vorbis-pages.ts).
  */
 import type { createOggEncoder } from 'wasm-media-encoders';
-import type { EncoderImplementation } from '../../../../native/codecs/system-library';
+import { systemLibraryError, type EncoderImplementation } from '../../../../native/codecs/system-library';
 import { openVorbis, VORBIS_PACKAGE, VORBISENC_SONAME, type NativeVorbis, type NativeVorbisLink, type VorbisPacket } from '../../../../native/codecs/vorbis';
 import type { AudioFormat } from '../audio-format';
 import type { EncodedChunk, Encoder, HeaderPatch, StreamTags } from '../encoder';
-import { appError, AppErrorException } from '../../../shared/errors';
 import { streamTagComments } from './stream-tags';
 import type { VorbisSettings } from './encoder-settings';
 import { FrameLedger } from './frame-ledger';
@@ -49,14 +48,7 @@ export async function createVorbis(
   const mode = settings.mode === 'quality' ? { kind: 'quality' as const, quality: settings.quality } : { kind: 'bitrate' as const, nominalKbps: settings.nominalBitrateKbps };
   const native = openVorbis({ channels, sampleRate: input.sampleRate, mode }, options.libraries);
   if (native.ok) return systemVorbis(native.vorbis, input.sampleRate, channels);
-  if (implementation === 'system') {
-    const library = options.libraries?.enc ?? VORBISENC_SONAME;
-    throw new AppErrorException(
-      native.missing
-        ? appError('ENCODER_LIBRARY_MISSING', `The Vorbis encoder library ${library} is not installed (Debian package ${VORBIS_PACKAGE})`, native.reason)
-        : appError('ENCODER_INIT_FAILED', `The Vorbis encoder library ${library} refused these settings`, native.reason),
-    );
-  }
+  if (implementation === 'system') throw systemLibraryError('Vorbis', options.libraries?.enc ?? VORBISENC_SONAME, VORBIS_PACKAGE, native);
   return wasmVorbis(settings, input.sampleRate, channels, native.reason);
 }
 
