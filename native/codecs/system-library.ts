@@ -7,6 +7,7 @@
  */
 import type { IKoffiLib } from 'koffi';
 import { appError, AppErrorException } from '../../main/shared/errors';
+import { guardLibrary } from '../native-call-guard';
 
 /** `system`: only the machine's library; `wasm`: only the bundled WebAssembly; `auto`: system, else wasm. */
 export type EncoderImplementation = 'auto' | 'system' | 'wasm';
@@ -21,7 +22,11 @@ export function encoderImplementationFromEnv(env: NodeJS.ProcessEnv = process.en
   return value === 'system' || value === 'wasm' ? value : 'auto';
 }
 
-/** Loads `soname` once per thread (koffi handles are per isolate); the failure is kept as a reason. */
+/**
+ * Loads `soname` once per thread (koffi handles are per isolate); the failure is kept as a
+ * reason. Every function declared on it goes through this thread's native call guard, so a
+ * thread stopped past its deadline is never terminated inside a library call.
+ */
 export function loadSystemLibrary(soname: string): SystemLibrary {
   const known = loaded.get(soname);
   if (known) return known;
@@ -32,7 +37,7 @@ export function loadSystemLibrary(soname: string): SystemLibrary {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const koffi = require('koffi') as typeof import('koffi');
-      result = { ok: true, lib: koffi.load(soname), soname };
+      result = { ok: true, lib: guardLibrary(koffi.load(soname)), soname };
     } catch (error) {
       result = { ok: false, reason: `${soname} could not be loaded: ${error instanceof Error ? error.message : String(error)}` };
     }

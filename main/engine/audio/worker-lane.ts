@@ -6,8 +6,13 @@
  *
  * The worker acknowledges through a counter in shared memory, not a message: a reply per batch
  * would wake the audio thread once more per batch for nothing but bookkeeping.
+ *
+ * Lane workers call codec libraries through koffi, and a thread terminated inside a koffi call
+ * aborts the whole process (issue #3): every lane carries a native call guard, and a stop past
+ * its deadline terminates the thread only once it is provably outside native code.
  */
 import { Worker } from 'node:worker_threads';
+import { installNativeCallGuard, NativeCallGuard, terminateOutsideNative } from '../../../native/native-call-guard';
 
 export interface LaneStats {
   postedFrames: number;
@@ -24,11 +29,17 @@ interface LaneWorkerData {
   job: unknown;
   /** One BigInt64: frames the worker has processed (or dropped after a failure). */
   processed: SharedArrayBuffer;
+  /** The thread's native call guard (native/native-call-guard.ts). */
+  nativeCalls: SharedArrayBuffer;
 }
 
-/** The worker's end of a lane: its job, and `acknowledge`, required after each processed block. */
+/**
+ * The worker's end of a lane: its job, and `acknowledge`, required after each processed block.
+ * Call it first thing: it puts the thread's koffi calls under the lane's guard.
+ */
 export function laneWorkerEnd<Job>(workerData: unknown): { job: Job; acknowledge(frames: number): void } {
   const data = workerData as LaneWorkerData;
+  installNativeCallGuard(data.nativeCalls);
   const processed = new BigInt64Array(data.processed);
   return { job: data.job as Job, acknowledge: (frames) => void Atomics.add(processed, 0, BigInt(frames)) };
 }
@@ -41,6 +52,7 @@ export class WorkerLane<Command, Event> {
   private batchSamples = 0;
   private readonly stats: Omit<LaneStats, 'inFlightFrames'> = { postedFrames: 0, droppedFrames: 0, droppedBlocks: 0 };
   private readonly processed = new BigInt64Array(new SharedArrayBuffer(8));
+  private readonly nativeCalls = new NativeCallGuard();
   private exited = false;
   private readonly exitPromise: Promise<number>;
 
@@ -53,7 +65,7 @@ export class WorkerLane<Command, Event> {
     /** Frames gathered before a post (0: post every block). */
     private readonly postEveryFrames = 0,
   ) {
-    const data: LaneWorkerData = { job: workerData, processed: this.processed.buffer as SharedArrayBuffer };
+    const data: LaneWorkerData = { job: workerData, processed: this.processed.buffer as SharedArrayBuffer, nativeCalls: this.nativeCalls.buffer };
     this.worker = new Worker(entry, { workerData: data });
     this.worker.on('message', (reply: LaneReply<Event>) => onEvent(reply.event));
     this.worker.on('error', onError);
@@ -128,13 +140,17 @@ export class WorkerLane<Command, Event> {
 
   /**
    * Asks the worker to finish (it flushes and closes what it owns, then exits) and waits for
-   * it; past the deadline the thread is terminated. Resolves once the thread has exited.
+   * it; past the deadline the thread is terminated, once it is outside any koffi call (its
+   * next call throws instead of entering). Resolves once the thread has exited: a thread stuck
+   * forever inside a library call would keep this waiting, and is bounded by the host killing
+   * the engine process at its shutdown deadline, not by terminate().
    */
   async stop(signal: AbortSignal): Promise<'joined' | 'terminated'> {
     if (this.exited) return 'joined';
     this.flushBatch(); // the last fraction of a batch belongs in the file too
-    const terminate = (): void => void this.worker.terminate();
+    const terminate = (): void => void terminateOutsideNative(this.worker, this.nativeCalls, this.exitPromise);
     signal.addEventListener('abort', terminate, { once: true });
+    if (signal.aborted) terminate(); // no time left at all: no 'abort' event will come
     this.worker.postMessage({ type: 'stop' });
     await this.exitPromise;
     signal.removeEventListener('abort', terminate);
