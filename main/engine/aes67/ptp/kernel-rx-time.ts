@@ -13,6 +13,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
+import { guardLibrary } from '../../../../native/native-call-guard';
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
@@ -41,7 +42,7 @@ function loadLibc(): Libc | string {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const koffi = require('koffi') as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
+    const lib = guardLibrary(koffi.load('libc.so.6')); // this runs in the PTP thread: see ptp-worker.ts
     libc = {
       socket: lib.func('int socket(int, int, int)'),
       setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)'),

@@ -25,6 +25,7 @@ import { clockIdentityForSdp } from './ptp-messages';
 import type { ClockWorkerData, ClockWorkerEvent } from './ptp-worker-protocol';
 import { SharedClockReader, SharedClockWriter, createSharedClock, type ClockState } from './shared-clock';
 import { TAI_UTC_OFFSET_S, createClockMapping, type MediaClock } from '../media-clock';
+import { NativeCallGuard, terminateOutsideNative } from '../../../../native/native-call-guard';
 
 export type { ClockState } from './shared-clock';
 
@@ -58,6 +59,8 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
   private worker: Worker | null = null;
   private socketsClosed: Promise<void> = Promise.resolve();
   private workerExited: Promise<void> = Promise.resolve();
+  /** The thread calls libc through koffi: terminated only outside those calls (issue #3). */
+  private readonly nativeCalls = new NativeCallGuard();
   private lastWarning: AppError | null = null;
   private description = 'free-run from the local clock';
   private currentMode: ClockMode = 'free-run';
@@ -83,8 +86,8 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
     if (options.mode === 'free-run') return clock;
     const data: ClockWorkerData =
       options.mode === 'ptp'
-        ? { mode: 'ptp', sab, senderMapping: clock.mapping, iface: options.iface, domainNumber: options.domainNumber ?? 0, eventPort: options.eventPort, generalPort: options.generalPort }
-        : { mode: 'ptp4l', sab, senderMapping: clock.mapping, socketPath: options.ptp4lSocket ?? '/var/run/ptp4l', domainNumber: options.domainNumber ?? 0, pollMs: 1000 };
+        ? { mode: 'ptp', sab, senderMapping: clock.mapping, nativeCalls: clock.nativeCalls.buffer, iface: options.iface, domainNumber: options.domainNumber ?? 0, eventPort: options.eventPort, generalPort: options.generalPort }
+        : { mode: 'ptp4l', sab, senderMapping: clock.mapping, nativeCalls: clock.nativeCalls.buffer, socketPath: options.ptp4lSocket ?? '/var/run/ptp4l', domainNumber: options.domainNumber ?? 0, pollMs: 1000 };
     await clock.startWorker(data, options.startTimeoutMs ?? 3000);
     if (!clock.fellBack) clock.currentMode = options.mode;
     return clock;
@@ -167,17 +170,25 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
   async join(signal?: AbortSignal): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
-    const terminate = (): void => void worker.terminate();
+    const terminate = (): void => this.terminate(worker);
     signal?.addEventListener('abort', terminate, { once: true });
     await this.workerExited;
     signal?.removeEventListener('abort', terminate);
+  }
+
+  /**
+   * Ends the thread once it is outside any koffi call (its next one throws instead of entering);
+   * a thread stuck inside one is bounded by the host killing the engine, not by terminate().
+   */
+  private terminate(worker: Worker): void {
+    void terminateOutsideNative(worker, this.nativeCalls, this.workerExited);
   }
 
   /** closeSockets() then join(), bounded: a worker that does not end in `ms` is terminated. */
   async stop(ms = 2000): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
-    const timer = setTimeout(() => void worker.terminate(), ms);
+    const timer = setTimeout(() => this.terminate(worker), ms);
     await Promise.race([this.closeSockets(), this.workerExited]);
     await this.workerExited;
     clearTimeout(timer);
@@ -215,7 +226,7 @@ export class AirtightMediaClock extends EventEmitter implements MediaClock {
         this.lastWarning = error;
         this.description = `free-run from the local clock (${warningShort(error)})`;
         this.currentMode = 'free-run';
-        void worker.terminate();
+        this.terminate(worker);
         this.resetToFreeRun();
         this.emit('warning', error);
         resolve();

@@ -3,9 +3,17 @@ import type { AppError } from '../../../shared/errors';
 import type { FollowerSnapshot } from './follower-core';
 import type { ClockState } from './shared-clock';
 
+/** What both modes get; `nativeCalls`: the thread's native call guard (native/native-call-guard.ts). */
+interface ClockWorkerCommon {
+  sab: SharedArrayBuffer;
+  senderMapping: SharedArrayBuffer;
+  nativeCalls: SharedArrayBuffer;
+  domainNumber: number;
+}
+
 export type ClockWorkerData =
-  | { mode: 'ptp'; sab: SharedArrayBuffer; senderMapping: SharedArrayBuffer; iface?: string; domainNumber: number; eventPort?: number; generalPort?: number }
-  | { mode: 'ptp4l'; sab: SharedArrayBuffer; senderMapping: SharedArrayBuffer; socketPath: string; domainNumber: number; pollMs: number };
+  | (ClockWorkerCommon & { mode: 'ptp'; iface?: string; eventPort?: number; generalPort?: number })
+  | (ClockWorkerCommon & { mode: 'ptp4l'; socketPath: string; pollMs: number });
 
 export type ClockWorkerCommand = { type: 'stop' } | { type: 'snapshot' };
 

@@ -14,9 +14,13 @@ import { SharedClockReader, SharedClockWriter, type ClockState } from './shared-
 import type { ClockWorkerCommand, ClockWorkerData, ClockWorkerEvent } from './ptp-worker-protocol';
 import type { ClockMapping } from './offset-estimator';
 import { runPtp4lMode } from './ptp4l-mode';
+import { installNativeCallGuard } from '../../../../native/native-call-guard';
 
 const port = parentPort!;
 const data = workerData as ClockWorkerData;
+// Its libc calls (kernel receive stamps, the ptp4l socket) go through koffi: a terminate() past
+// the stop deadline must not land inside one (native/native-call-guard.ts).
+installNativeCallGuard(data.nativeCalls);
 const post = (event: ClockWorkerEvent): void => port.postMessage(event);
 
 /** What the worker must undo on stop. */

@@ -23,6 +23,7 @@ import { encodeManagementGet, ManagementId, parseManagementResponse, type TimePr
 import { SharedClockReader, SharedClockWriter, type ClockState } from './shared-clock';
 import type { ClockWorkerData, ClockWorkerEvent } from './ptp-worker-protocol';
 import type { ClockMapping } from './offset-estimator';
+import { guardLibrary } from '../../../../native/native-call-guard';
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
@@ -43,7 +44,7 @@ interface Libc {
 let libc: Libc | null = null;
 function loadLibc(): Libc {
   if (libc) return libc;
-  const lib = koffi.load('libc.so.6');
+  const lib = guardLibrary(koffi.load('libc.so.6')); // this runs in the PTP thread: see ptp-worker.ts
   libc = {
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, const void *, uint32_t)'),
