@@ -1,14 +1,18 @@
 /**
  * The machine's libFLAC in worker threads (the recorder and the stream encoders run there):
  * koffi is loaded and the write/metadata callbacks registered per thread. Threads encode at the
- * same time as the main thread, end with an encoder still open, or are terminated in the middle
- * of an encode; the process must survive all of it and every finished file must decode bit-exact.
+ * same time as the main thread, end with an encoder still open, or (the engine's own recording
+ * and encoder threads) are stopped past their deadline in the middle of an encode and
+ * terminated through their native call guard (issue #3: a thread terminated inside a koffi call
+ * aborts the process); the process must survive all of it and every finished file must decode
+ * bit-exact.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { quantize } from '../../main/engine/audio/encoders/pcm';
 import { TempDir, decode, run, sine, writeBytes } from './audio-check';
-import { TERMINATE_MID_ENCODE, encoding, finished, startThread, type ThreadJob } from './encoder-thread';
+import { RecordSettingsSchema } from '../../main/settings/audio-settings-schema';
+import { finished, onlyRefusals, startThread, stopLaneMidEncode, type ThreadJob } from './encoder-thread';
 
 const RATE = 44100;
 const tmp = new TempDir();
@@ -31,16 +35,20 @@ function expectBitExact(bytes: Uint8Array, codec: FlacCodec, seconds: number, na
 }
 
 describe('libFLAC (system) in worker threads', () => {
-  it('threads encode beside the main thread and end with an encoder open (terminated mid-encode too, with AIRTIGHT_TEST_TERMINATE_MID_ENCODE=1); the process goes on', async () => {
+  it('threads encode beside the main thread, end with an encoder open, or are stopped past their deadline mid-encode (the engine\'s threads, through the guard); the process goes on', async () => {
     const codecs: FlacCodec[] = ['flac', 'ogg-flac', 'flac'];
     const jobs = codecs.map((codec, i) => flacJob(2, codec, i === 2));
     const threads = jobs.map((job) => finished(startThread(job)));
-    // Three more, terminated at different moments while they encode a long stretch: most of that
-    // time is spent inside libFLAC, which calls back into JS for every frame it writes.
-    const doomed = (TERMINATE_MID_ENCODE ? [20, 55, 90] : []).map((delayMs) => {
-      const worker = startThread(flacJob(120, 'flac'));
-      return { worker, end: finished(worker), started: encoding(worker), delayMs };
-    });
+    // Three more: the engine's recording thread (FLAC) and stream encoder threads (FLAC, Ogg
+    // FLAC), each given 240 s of audio and stopped with a 20 ms deadline at a different moment
+    // while they encode it: most of that time is spent inside libFLAC, which calls back into JS
+    // for every frame it writes.
+    const format = { sampleRate: RATE, channels: 2 };
+    const doomed = [
+      stopLaneMidEncode({ kind: 'record', job: { format, settings: RecordSettingsSchema.parse({ codec: 'flac', folder: tmp.path, fileName: 'doomed.flac' }) } }, 240, 20),
+      stopLaneMidEncode({ kind: 'encode', job: { format, settings: { codec: 'flac', bitDepth: 16, compression: 5 } } }, 240, 55),
+      stopLaneMidEncode({ kind: 'encode', job: { format, settings: { codec: 'ogg-flac', bitDepth: 16, compression: 5 } } }, 240, 90),
+    ];
 
     // The main thread encodes meanwhile with its own koffi registrations.
     const made = await createEncoder({ codec: 'flac' }, { sampleRate: RATE, channels: 2 }, 'system');
@@ -52,15 +60,13 @@ describe('libFLAC (system) in worker threads', () => {
     const mainBytes = Buffer.concat(parts);
     for (const patch of made.encoder.finalPatches()) mainBytes.set(patch.bytes, patch.offset);
 
-    await Promise.all(
-      doomed.map(async ({ worker, started, delayMs }) => {
-        await started;
-        await new Promise((r) => setTimeout(r, delayMs)); // inside the encode loop (120 s of audio take far longer)
-        await worker.terminate();
-      }),
-    );
-    // Terminated, not crashed: a crash (koffi aborting in a callback) would end this process.
-    for (const { end } of doomed) expect((await end).code).toBe(1);
+    // Terminated mid-stream, not crashed: a crash (koffi aborting in a callback) would end this process.
+    for (const stopped of await Promise.all(doomed)) {
+      expect(stopped.implementation).toMatch(/^libFLAC\.so\.12 /);
+      expect(stopped.inFlightAtStop).toBeGreaterThan(0);
+      expect(stopped.how).toBe('terminated');
+      expect(onlyRefusals(stopped)).toEqual([]);
+    }
 
     const results = await Promise.all(threads);
     for (const [i, result] of results.entries()) {

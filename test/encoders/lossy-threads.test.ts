@@ -1,13 +1,16 @@
 /**
  * The machine's LAME and libvorbis in worker threads (the recorder and the stream encoders run
  * there): koffi loads the libraries per thread. Threads encode beside the main thread, end with
- * an encoder still open, or are terminated in the middle of an encode; the process must survive
- * all of it and every finished stream must decode (ffmpeg) to the tone at full length.
+ * an encoder still open, or (the engine's own encoder and recording threads) are stopped past
+ * their deadline in the middle of an encode and terminated through their native call guard
+ * (issue #3: a thread terminated inside a koffi call aborts the process); the process must
+ * survive all of it and every finished stream must decode (ffmpeg) to the tone at full length.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { TONE_RMS_DB, TempDir, decode, measureTone, sine, writeBytes } from './audio-check';
-import { TERMINATE_MID_ENCODE, encoding, finished, startThread, type ThreadJob } from './encoder-thread';
+import { RecordSettingsSchema } from '../../main/settings/audio-settings-schema';
+import { finished, onlyRefusals, startThread, stopLaneMidEncode, type ThreadJob } from './encoder-thread';
 
 const RATE = 44100;
 const tmp = new TempDir();
@@ -36,15 +39,18 @@ function expectTone(bytes: Uint8Array, codec: LossyCodec, seconds: number, name:
 const LIBRARY = { mp3: /^libmp3lame\.so\.0 \(LAME 3\.\d+, system library\)$/, vorbis: /^libvorbisenc\.so\.2 \(Xiph\.Org libVorbis [\d.]+, system library\)$/ };
 
 describe('LAME and libvorbis (system) in worker threads', () => {
-  it('threads encode beside the main thread and end with an encoder open (terminated mid-encode too, with AIRTIGHT_TEST_TERMINATE_MID_ENCODE=1); the process goes on', async () => {
+  it('threads encode beside the main thread, end with an encoder open, or are stopped past their deadline mid-encode (the engine\'s threads, through the guard); the process goes on', async () => {
     const codecs: LossyCodec[] = ['mp3', 'vorbis', 'mp3', 'vorbis'];
     const jobs = codecs.map((codec, i) => lossyJob(2, codec, i >= 2));
     const threads = jobs.map((job) => finished(startThread(job)));
-    // Two more, terminated while they encode a long stretch.
-    const doomed = (TERMINATE_MID_ENCODE ? (['mp3', 'vorbis'] as const) : []).map((codec) => {
-      const worker = startThread(lossyJob(300, codec));
-      return { worker, end: finished(worker), started: encoding(worker) };
-    });
+    // Three more: the engine's stream encoder (MP3, Vorbis) and recording (MP3) threads, each
+    // given 120 s of audio and stopped with a 20 ms deadline while they encode it.
+    const format = { sampleRate: RATE, channels: 2 };
+    const doomed = [
+      stopLaneMidEncode({ kind: 'encode', job: { format, settings: { codec: 'mp3', mode: 'cbr', bitrateKbps: 128, vbrQuality: 4 } } }, 120, 30),
+      stopLaneMidEncode({ kind: 'encode', job: { format, settings: { codec: 'vorbis', mode: 'bitrate', quality: 4, nominalBitrateKbps: 128 } } }, 120, 60),
+      stopLaneMidEncode({ kind: 'record', job: { format, settings: RecordSettingsSchema.parse({ codec: 'mp3', folder: tmp.path, fileName: 'doomed.mp3' }) } }, 120, 90),
+    ];
 
     // The main thread encodes meanwhile with its own bindings.
     const mainBytes: Record<LossyCodec, Uint8Array> = { mp3: new Uint8Array(0), vorbis: new Uint8Array(0) };
@@ -59,11 +65,12 @@ describe('LAME and libvorbis (system) in worker threads', () => {
       mainBytes[codec] = Buffer.concat(parts);
     }
 
-    for (const d of doomed) {
-      await d.started;
-      await new Promise((r) => setTimeout(r, 50)); // inside its encode loop (300 s of audio take far longer)
-      await d.worker.terminate();
-      expect((await d.end).code).toBe(1); // terminated, not crashed (a crash would end this process)
+    // Terminated mid-stream, not crashed (a koffi abort would end this process, test runner and all).
+    for (const stopped of await Promise.all(doomed)) {
+      expect(stopped.implementation).toMatch(/system library/);
+      expect(stopped.inFlightAtStop).toBeGreaterThan(0);
+      expect(stopped.how).toBe('terminated');
+      expect(onlyRefusals(stopped)).toEqual([]);
     }
 
     const results = await Promise.all(threads);
