@@ -6,12 +6,16 @@
  *   `device-lost`, then a fresh helper every `reopenIntervalMs` until data flows again
  *   (`device-restored`);
  * - close() has a deadline and says whether naudiodon really closed ('closed') or the helper
- *   had to be killed ('timed-out').
+ *   had to be killed ('timed-out');
+ * - PortAudio's buffer is fixed while a stream is open, so a new buffer size is a handover: a
+ *   second helper opens beside the first, and its stream is spliced in at the same sample
+ *   (splice.ts) before the first one is closed: no gap, no repeat.
  */
 import type { AudioFormat } from '../../main/engine/audio/audio-format';
 import { appError, type AppError } from '../../main/shared/errors';
 import type { HelperReply, HelperRequest } from './helper-protocol';
 import { defaultHelperCommand, HelperProcess, type HelperCommand } from './helper-process';
+import { findSplice, joinBlocks, PROBE_FRAMES } from './splice';
 
 export interface CaptureTiming {
   /** The helper must have opened the stream by then (it blocks while the server stalls). */
@@ -63,6 +67,11 @@ export type CaptureEvent =
   | { type: 'reopen-failed'; error: AppError }
   /** A lost stream's helper ended: how naudiodon's close went. */
   | { type: 'stream-closed'; outcome: CloseOutcome; ms: number }
+  /**
+   * A handover to a new PortAudio buffer size is done. `aligned`: joined at the same sample;
+   * `silent`: joined during digital silence; `jumped`: no common sample was found in time.
+   */
+  | { type: 'buffer-changed'; bufferFrames: number; splice: 'aligned' | 'silent' | 'jumped'; skippedFrames: number }
   | { type: 'log'; line: string };
 
 export interface Capture {
@@ -76,6 +85,11 @@ export interface Capture {
   onEvent(listener: (event: CaptureEvent) => void): void;
   /** Frames per delivered block from now on (PortAudio's own buffer stays as opened). */
   setDeliveryFrames(frames: number): void;
+  /**
+   * A new PortAudio buffer size (and delivered block size): a handover to a second stream,
+   * spliced in at the same sample. A failed handover keeps the running stream and says why.
+   */
+  setBuffer(bufferFrames: number, deliveryFrames: number): void;
   close(deadlineMs: number): Promise<CloseReport>;
   /** The current helper's pid (tests check it is gone after close). */
   helperPids(): number[];
@@ -97,7 +111,28 @@ interface Attempt {
   helper: HelperProcess;
   startedAt: number;
   openedAt: number | null;
+  bufferFrames: number;
 }
+
+/** A second stream opening beside the running one, with another PortAudio buffer. */
+interface Handover {
+  attempt: Attempt;
+  /** The new stream's blocks, held until the splice point is known. */
+  pending: Float32Array[];
+  firstDataAt: number | null;
+  /** What the old stream delivered since the handover began (copies), oldest first. */
+  history: Float32Array[];
+  historyFrames: number;
+}
+
+/** How long the new stream's data waits for the old stream to reach the same sample. */
+const SPLICE_WAIT_MS = 500;
+/**
+ * Old-stream frames kept for the search: more than any latency difference between the two, and
+ * under a second, the period of a test tone at an integer frequency (a match a period back
+ * would be a false one).
+ */
+const HISTORY_SECONDS = 0.5;
 
 class NativeCapture implements Capture {
   readonly format: AudioFormat;
@@ -107,6 +142,9 @@ class NativeCapture implements Capture {
   private readonly request: Extract<HelperRequest, { type: 'open' }>;
   private readonly live = new Set<HelperProcess>();
   private current: Attempt | null = null;
+  private handover: Handover | null = null;
+  /** Frames of the new stream still to drop after a splice: the old one delivered them already. */
+  private skipFrames = 0;
   private lastDataAt: number | null = null;
   private lostSince: number | null = null;
   private nextAttemptAt = 0;
@@ -141,6 +179,21 @@ class NativeCapture implements Capture {
     if (frames === this.request.deliveryFrames) return;
     this.request.deliveryFrames = frames;
     this.current?.helper.send({ type: 'delivery', frames });
+    this.handover?.attempt.helper.send({ type: 'delivery', frames });
+  }
+
+  setBuffer(bufferFrames: number, deliveryFrames: number): void {
+    if (bufferFrames === this.request.blockFrames) return this.setDeliveryFrames(deliveryFrames);
+    this.request.blockFrames = bufferFrames;
+    this.request.deliveryFrames = deliveryFrames;
+    if (this.handover) this.abandonHandover();
+    // Lost or not yet open: the next attempt opens with the new size anyway.
+    if (this.closed || !this.current || this.current.openedAt === null || this.lostSince !== null) return;
+    if (this.current.bufferFrames === bufferFrames) {
+      this.current.helper.send({ type: 'delivery', frames: deliveryFrames });
+      return;
+    }
+    this.handover = { attempt: this.launch(), pending: [], firstDataAt: null, history: [], historyFrames: 0 };
   }
 
   onBlock(listener: (samples: Float32Array) => void): void {
@@ -188,8 +241,14 @@ class NativeCapture implements Capture {
   }
 
   private startAttempt(): void {
-    const attempt: Attempt = { helper: undefined as unknown as HelperProcess, startedAt: performance.now(), openedAt: null };
-    attempt.helper = new HelperProcess(this.command, this.options.env ?? {}, this.request, {
+    this.current = this.launch();
+  }
+
+  /** A helper opening the stream with the current request (a copy: requests change later). */
+  private launch(): Attempt {
+    const request = { ...this.request };
+    const attempt: Attempt = { helper: undefined as unknown as HelperProcess, startedAt: performance.now(), openedAt: null, bufferFrames: request.blockFrames };
+    attempt.helper = new HelperProcess(this.command, this.options.env ?? {}, request, {
       onReply: (reply) => this.onReply(attempt, reply),
       onLog: (line) => {
         this.recentLog.push(line);
@@ -198,6 +257,9 @@ class NativeCapture implements Capture {
       },
       onExit: (code, signal) => {
         this.live.delete(attempt.helper);
+        if (this.handover?.attempt === attempt && !this.closed) {
+          this.abandonHandover(appError('AUDIO_INPUT_HELPER_EXITED', `The audio input helper for the new buffer size ended (${signal ?? `exit ${code}`})`));
+        }
         if (this.current === attempt && !this.closed) {
           this.current = null;
           // A native crash (PortAudio assertions abort the process) lands here, contained.
@@ -206,11 +268,13 @@ class NativeCapture implements Capture {
       },
     });
     this.live.add(attempt.helper);
-    this.current = attempt;
+    return attempt;
   }
 
   private onReply(attempt: Attempt, reply: HelperReply): void {
-    if (this.current !== attempt || this.closed) return;
+    if (this.closed) return;
+    if (this.handover?.attempt === attempt) return this.onHandoverReply(this.handover, reply);
+    if (this.current !== attempt) return;
     switch (reply.type) {
       case 'opened': {
         attempt.openedAt = performance.now();
@@ -234,7 +298,22 @@ class NativeCapture implements Capture {
           this.lastReopenError = '';
           this.emit({ type: 'device-restored', device: this.device, lostForMs });
         }
-        this.blockListener(reply.samples);
+        const handover = this.handover;
+        if (handover) {
+          handover.history.push(reply.samples.slice());
+          handover.historyFrames += reply.samples.length / this.request.channels;
+          while (handover.history.length > 1 && handover.historyFrames - handover.history[0]!.length / this.request.channels >= HISTORY_SECONDS * this.request.sampleRate) {
+            handover.historyFrames -= handover.history.shift()!.length / this.request.channels;
+          }
+        }
+        if (this.skipFrames > 0) {
+          const skip = Math.min(this.skipFrames, reply.samples.length / this.request.channels);
+          this.skipFrames -= skip;
+          if (skip * this.request.channels < reply.samples.length) this.blockListener(reply.samples.subarray(skip * this.request.channels));
+        } else {
+          this.blockListener(reply.samples);
+        }
+        if (handover) this.trySplice(handover);
         return;
       }
       case 'failed': {
@@ -250,10 +329,76 @@ class NativeCapture implements Capture {
     }
   }
 
+  private onHandoverReply(handover: Handover, reply: HelperReply): void {
+    switch (reply.type) {
+      case 'opened':
+        handover.attempt.openedAt = performance.now();
+        return;
+      case 'block':
+        handover.firstDataAt ??= performance.now();
+        handover.pending.push(reply.samples);
+        this.trySplice(handover);
+        return;
+      case 'failed':
+        this.abandonHandover(appError(reply.code, reply.message, reply.detail));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Joins the new stream once its first frames are found in the old one (or cannot be). */
+  private trySplice(handover: Handover): void {
+    const channels = this.request.channels;
+    const pending = joinBlocks(handover.pending);
+    if (pending.length < PROBE_FRAMES * channels) return;
+    const search = findSplice(joinBlocks(handover.history), pending.subarray(0, PROBE_FRAMES * channels), channels);
+    if (search.found) return this.completeHandover(handover, pending, search.overlapFrames, 'aligned');
+    if (search.featureless) return this.completeHandover(handover, pending, 0, 'silent');
+    if (handover.firstDataAt !== null && performance.now() - handover.firstDataAt >= SPLICE_WAIT_MS) {
+      this.completeHandover(handover, pending, 0, 'jumped');
+    }
+  }
+
+  private completeHandover(handover: Handover, pending: Float32Array, overlapFrames: number, splice: 'aligned' | 'silent' | 'jumped'): void {
+    const old = this.current;
+    this.handover = null;
+    this.current = handover.attempt;
+    this.lastDataAt = performance.now();
+    if (old) this.retire(old, false);
+    const channels = this.request.channels;
+    // When the old stream has the lower latency it is ahead: the new one's next blocks repeat
+    // what was delivered, and are dropped until it catches up.
+    const pendingFrames = pending.length / channels;
+    this.skipFrames = Math.max(0, overlapFrames - pendingFrames);
+    const rest = pending.subarray(Math.min(pendingFrames, overlapFrames) * channels);
+    if (rest.length > 0) this.blockListener(rest.slice());
+    this.emit({ type: 'buffer-changed', bufferFrames: handover.attempt.bufferFrames, splice, skippedFrames: overlapFrames });
+  }
+
+  private abandonHandover(error?: AppError): void {
+    const handover = this.handover;
+    if (!handover) return;
+    this.handover = null;
+    void handover.attempt.helper.end(this.timing.internalCloseMs);
+    if (error) {
+      this.emit({
+        type: 'reopen-failed',
+        error: appError('AUDIO_INPUT_BUFFER_CHANGE', `Could not change the input's buffer to ${Math.round((handover.attempt.bufferFrames * 1000) / this.request.sampleRate)} ms; the input goes on as it was: ${error.message}`, error.detail),
+      });
+    }
+  }
+
   /** The watchdog: data silence while running, and stuck or silent reopen attempts. */
   private tick(): void {
     if (this.closed) return;
     const now = performance.now();
+    const handover = this.handover;
+    if (handover && handover.firstDataAt === null) {
+      const { openedAt, startedAt } = handover.attempt;
+      const late = openedAt === null ? now - startedAt >= this.timing.openTimeoutMs : now - openedAt >= this.timing.firstDataMs;
+      if (late) this.abandonHandover(appError('AUDIO_INPUT_OPEN_TIMEOUT', 'the new stream delivered no audio in time'));
+    }
     const attempt = this.current;
     if (this.lostSince === null) {
       if (!attempt) return;
@@ -261,6 +406,7 @@ class NativeCapture implements Capture {
       const limit = this.lastDataAt === null ? this.timing.firstDataMs : this.timing.lostAfterMs;
       if (now - since >= limit) {
         this.lostSince = this.lastDataAt ?? now;
+        this.abandonHandover();
         this.emit({
           type: 'device-lost',
           error: appError('AUDIO_INPUT_LOST', `No audio from "${this.device}" for ${Math.round(now - since)} ms: the device or sound server stopped; reopening`),

@@ -136,7 +136,7 @@ export class AudioService {
         throw appError('AUDIO_BUSY', 'Stop the recording before changing the audio input.');
       }
       await this.stopSource();
-      const started = await startInputSource(settings.input);
+      const started = await startInputSource(settings.input, { deliveryMs: this.deliveryMs() });
       warnings.push(...started.warnings);
       this.attachSource(started.source);
     }
@@ -268,8 +268,12 @@ export class AudioService {
     };
   }
 
+  private deliveryMs(): number {
+    return this.lowLatencyTaps.size > 0 ? LOW_LATENCY_DELIVERY_MS : DELIVERY_MS;
+  }
+
   private applyDelivery(): void {
-    this.source?.setDeliveryMs?.(this.lowLatencyTaps.size > 0 ? LOW_LATENCY_DELIVERY_MS : DELIVERY_MS);
+    this.source?.setDeliveryMs?.(this.deliveryMs());
   }
 
   private publishMeters(): void {

@@ -5,7 +5,7 @@
  */
 import type { AudioBlock, AudioFormat } from '../audio-format';
 import type { AppError } from '../../../shared/errors';
-import { openCapture, type Capture, type CaptureOptions } from '../../../../native/audio-input';
+import { openCapture, type Capture, type CaptureEvent, type CaptureOptions } from '../../../../native/audio-input';
 import { SourceListeners, type AudioSource, type SourceStatus, type SourceStopReport } from './audio-source';
 import { inputChannelsNeeded, mapChannels, outputChannels, type ChannelMap } from './channel-map';
 import { createSilenceSource } from './tone-source';
@@ -17,6 +17,17 @@ export interface DeviceSourceOptions {
   channelMap: ChannelMap;
   /** Passed to the capture: helper environment, timing, block size. */
   capture?: Omit<CaptureOptions, 'deviceName' | 'sampleRate' | 'channels'>;
+  /** Block size to open with (setDeliveryMs before start). */
+  deliveryMs?: number;
+}
+
+const MIN_BUFFER_MS = 20;
+const MAX_BUFFER_MS = 40;
+
+function bufferChangeLine(event: Extract<CaptureEvent, { type: 'buffer-changed' }>, sampleRate: number): string {
+  const ms = Math.round((event.bufferFrames * 1000) / sampleRate);
+  const how = event.splice === 'aligned' ? 'joined at the same sample' : event.splice === 'silent' ? 'joined during silence' : 'no common sample found in time: the input jumped once';
+  return `input buffer now ${ms} ms (${how})`;
 }
 
 export class DeviceSource implements AudioSource {
@@ -27,9 +38,11 @@ export class DeviceSource implements AudioSource {
   private nextFrame = 0;
   private stopped = false;
   private deliveryFrames: number | undefined;
+  private bufferFrames: number | undefined;
 
   constructor(private readonly options: DeviceSourceOptions) {
     this.format = { sampleRate: options.sampleRate, channels: outputChannels(options.channelMap) };
+    if (options.deliveryMs !== undefined) this.setDeliveryMs(options.deliveryMs);
   }
 
   get description(): string {
@@ -42,6 +55,7 @@ export class DeviceSource implements AudioSource {
       ...this.options.capture,
       ...(this.options.deviceName === undefined ? {} : { deviceName: this.options.deviceName }),
       ...(this.deliveryFrames === undefined ? {} : { deliveryFrames: this.deliveryFrames }),
+      ...(this.bufferFrames === undefined ? {} : { blockFrames: this.bufferFrames }),
       sampleRate: this.options.sampleRate,
       channels: inChannels,
     });
@@ -70,6 +84,9 @@ export class DeviceSource implements AudioSource {
         case 'log':
           this.listeners.status({ type: 'log', line: event.line });
           return;
+        case 'buffer-changed':
+          this.listeners.status({ type: 'log', line: bufferChangeLine(event, this.options.sampleRate) });
+          return;
         case 'stream-closed':
           this.listeners.status({ type: 'log', line: `lost stream closed: ${event.outcome} after ${Math.round(event.ms)} ms` });
           return;
@@ -87,11 +104,20 @@ export class DeviceSource implements AudioSource {
     return capture.close(deadlineMs);
   }
 
+  /**
+   * PortAudio's buffer follows the block size, between 20 and 40 ms: 40 ms wakes the sound
+   * server's client thread, PortAudio's thread and the helper half as often as 20 ms
+   * (bench/engine-cpu.ts); a consumer that needs small blocks gets 20 ms through a spliced
+   * handover (capture.ts). Blocks are never smaller than the buffer: a smaller read only splits
+   * a buffer that arrived at once. A fixed `capture.blockFrames` (tests) stays as it is.
+   */
   setDeliveryMs(ms: number): void {
-    // Never below PortAudio's own buffer: a smaller read only splits a buffer that arrived at once.
-    const bufferFrames = this.options.capture?.blockFrames ?? Math.round(this.options.sampleRate / 50);
-    this.deliveryFrames = Math.max(bufferFrames, Math.round((this.options.sampleRate * ms) / 1000));
-    this.capture?.setDeliveryFrames(this.deliveryFrames);
+    const rate = this.options.sampleRate;
+    const fixed = this.options.capture?.blockFrames;
+    const bufferFrames = fixed ?? Math.round((rate * Math.min(MAX_BUFFER_MS, Math.max(MIN_BUFFER_MS, ms))) / 1000);
+    this.bufferFrames = bufferFrames;
+    this.deliveryFrames = Math.max(bufferFrames, Math.round((rate * ms) / 1000));
+    this.capture?.setBuffer(bufferFrames, this.deliveryFrames);
   }
 
   onBlock(listener: (block: AudioBlock) => void): void {

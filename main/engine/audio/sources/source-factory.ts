@@ -28,6 +28,8 @@ export interface InputSettings {
 export interface SourceDeps {
   capture?: DeviceSourceOptions['capture'];
   makeResampler?: ResamplerFactory;
+  /** Block size to open devices with (their PortAudio buffer follows it). */
+  deliveryMs?: number;
 }
 
 export interface StartedSource {
@@ -47,12 +49,13 @@ export async function startInputSource(settings: InputSettings, deps: SourceDeps
     return { source, warnings: [] };
   }
 
-  const primary = new DeviceSource({ ...deviceOptions(settings.deviceName, settings.sampleRate, settings.channelMap), ...(deps.capture ? { capture: deps.capture } : {}) });
+  const shared = { ...(deps.capture ? { capture: deps.capture } : {}), ...(deps.deliveryMs === undefined ? {} : { deliveryMs: deps.deliveryMs }) };
+  const primary = new DeviceSource({ ...deviceOptions(settings.deviceName, settings.sampleRate, settings.channelMap), ...shared });
   let source: AudioSource = primary;
   if (settings.secondary) {
     const secondary = new DeviceSource({
       ...deviceOptions(settings.secondary.deviceName, settings.secondary.sampleRate, { ...settings.secondary.channelMap, mono: settings.channelMap.mono }),
-      ...(deps.capture ? { capture: deps.capture } : {}),
+      ...shared,
     });
     source = new MixedSource({
       primary,
