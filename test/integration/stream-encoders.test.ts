@@ -89,7 +89,7 @@ describe('stream encoders', () => {
     expect(result).toMatchObject({ code: expect.stringMatching(/^AAC_/) });
     await sub.close();
   });
-  it('a low-latency tap (the AES67 sender) gets 10 ms blocks from the tone while it is there, others 40 ms', async () => {
+  it('a low-latency tap (the AES67 sender) gets 10 ms blocks from the tone while it is there, others 48 ms', async () => {
     const audio = await service();
     const seen: number[] = [];
     const untapPlain = audio.tapStream((samples) => seen.push(samples.length / 2));
@@ -109,12 +109,12 @@ describe('stream encoders', () => {
     untapPlain();
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`block frames (median): ${median(plain)} -> ${median(low)} -> ${median(back)}`);
-    // 44.1 kHz: 40 ms = 1764 frames, 10 ms = 441. Each tick carries what is due, so a late tick
+    // 44.1 kHz: 48 ms = 2117 frames, 10 ms = 441. Each tick carries what is due, so a late tick
     // makes one block longer and the next shorter: medians sit near the nominal size, and the
     // two sizes stay far apart.
     const near = (frames: number, nominal: number): boolean => frames > nominal * 0.85 && frames < nominal * 1.25;
-    expect(near(median(plain), 1764), `${median(plain)}`).toBe(true);
+    expect(near(median(plain), 2117), `${median(plain)}`).toBe(true);
     expect(near(median(low), 441), `${median(low)}`).toBe(true);
-    expect(near(median(back), 1764), `${median(back)}`).toBe(true);
+    expect(near(median(back), 2117), `${median(back)}`).toBe(true);
   });
 });

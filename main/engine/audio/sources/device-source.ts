@@ -22,7 +22,6 @@ export interface DeviceSourceOptions {
 }
 
 const MIN_BUFFER_MS = 20;
-const MAX_BUFFER_MS = 40;
 
 function bufferChangeLine(event: Extract<CaptureEvent, { type: 'buffer-changed' }>, sampleRate: number): string {
   const ms = Math.round((event.bufferFrames * 1000) / sampleRate);
@@ -105,16 +104,15 @@ export class DeviceSource implements AudioSource {
   }
 
   /**
-   * PortAudio's buffer follows the block size, between 20 and 40 ms: 40 ms wakes the sound
-   * server's client thread, PortAudio's thread and the helper half as often as 20 ms
-   * (bench/engine-cpu.ts); a consumer that needs small blocks gets 20 ms through a spliced
-   * handover (capture.ts). Blocks are never smaller than the buffer: a smaller read only splits
+   * PortAudio's buffer follows the block size, 20 ms at least: one buffer per block wakes
+   * PortAudio's thread and the helper once per block (bench/engine-cpu.ts); a consumer that
+   * needs small blocks gets 20 ms through a spliced handover (capture.ts). Blocks are never smaller than the buffer: a smaller read only splits
    * a buffer that arrived at once. A fixed `capture.blockFrames` (tests) stays as it is.
    */
   setDeliveryMs(ms: number): void {
     const rate = this.options.sampleRate;
     const fixed = this.options.capture?.blockFrames;
-    const bufferFrames = fixed ?? Math.round((rate * Math.min(MAX_BUFFER_MS, Math.max(MIN_BUFFER_MS, ms))) / 1000);
+    const bufferFrames = fixed ?? Math.round((rate * Math.max(MIN_BUFFER_MS, ms)) / 1000);
     this.bufferFrames = bufferFrames;
     this.deliveryFrames = Math.max(bufferFrames, Math.round((rate * ms) / 1000));
     this.capture?.setBuffer(bufferFrames, this.deliveryFrames);
