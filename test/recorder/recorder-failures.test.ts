@@ -6,6 +6,7 @@ import type { AudioFormat } from '../../main/engine/audio/audio-format';
 import { ResourceRegistry } from '../../main/engine/resource-registry';
 import { createEncoder } from '../../main/engine/audio/encoders/create-encoder';
 import { AppErrorException } from '../../main/shared/errors';
+import type { Encoder } from '../../main/engine/audio/encoder';
 import { Recorder, type RecorderEvent } from '../../main/engine/recorder/recorder';
 import { WavEncoder } from '../../main/engine/recorder/wav-encoder';
 import { decode, expectedS32, firstDifference, makeTempDir, probe, pythonWaveFrames, testSignal, wavHeaderSizes } from './helpers';
@@ -53,6 +54,48 @@ function smallDisk(): string | { skip: string } {
   return dir;
 }
 
+const DISK_BLOCK_FRAMES = 4800; // 100 ms
+
+interface FullDiskRun {
+  events: RecorderEvent[];
+  /** 100 ms blocks offered before the recorder stopped taking them. */
+  blocks: number;
+  path: string;
+  /** The error code stop() reported ('' for none). */
+  summaryError: string;
+  /** What reached the process as uncaught errors or rejections. */
+  escaped: unknown[];
+}
+
+/**
+ * Records `signal` into `dir` in 100 ms blocks until the recorder stops (the small disk is full;
+ * bounded: at most 100 blocks), then stops it. `writeAfterFailure`: one more write, which must
+ * be ignored without a throw.
+ */
+async function recordUntilFull(dir: string, createEncoder: () => Encoder | Promise<Encoder>, signal: Float32Array, options: { writeAfterFailure?: boolean } = {}): Promise<FullDiskRun> {
+  const run: FullDiskRun = { events: [], blocks: 0, path: '', summaryError: '', escaped: [] };
+  run.escaped = await noEscapes(async () => {
+    const started = await Recorder.start({
+      format,
+      createEncoder,
+      fileName: { folder: dir, fileName: 'full' },
+      existingFile: 'overwrite',
+      onEvent: (event) => run.events.push(event),
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    const recorder = started.recorder;
+    run.path = recorder.currentPath;
+    for (; run.blocks < 100 && recorder.isRecording; run.blocks++) {
+      recorder.write(signal.subarray(run.blocks * DISK_BLOCK_FRAMES * 2, (run.blocks + 1) * DISK_BLOCK_FRAMES * 2));
+      await recorder.written();
+    }
+    if (options.writeAfterFailure) recorder.write(signal.subarray(0, 100));
+    const summary = await recorder.stop();
+    run.summaryError = summary.error?.code ?? '';
+  });
+  return run;
+}
+
 describe('recorder failures', () => {
   it('disk full: stops with a clear error, the WAV is valid up to what fit, nothing escapes', async ({ skip }) => {
     const dir = smallDisk();
@@ -62,32 +105,9 @@ describe('recorder failures', () => {
       return;
     }
 
-    const events: RecorderEvent[] = [];
-    const blockFrames = 4800; // 100 ms
-    const signal = testSignal(100 * blockFrames, 2, 48000);
-    let blocks = 0;
-    let path = '';
-    let summaryError = '';
-    const escaped = await noEscapes(async () => {
-      const started = await Recorder.start({
-        format,
-        createEncoder: wav,
-        fileName: { folder: dir, fileName: 'full' },
-        existingFile: 'overwrite',
-        onEvent: (event) => events.push(event),
-      });
-      if (!started.ok) throw new Error(started.error.message);
-      const recorder = started.recorder;
-      path = recorder.currentPath;
-      // 256 KiB holds about 1.3 s: fill it (bounded: at most 10 s of audio).
-      for (; blocks < 100 && recorder.isRecording; blocks++) {
-        recorder.write(signal.subarray(blocks * blockFrames * 2, (blocks + 1) * blockFrames * 2));
-        await recorder.written();
-      }
-      recorder.write(signal.subarray(0, 100)); // after the failure: ignored, no throw
-      const summary = await recorder.stop();
-      summaryError = summary.error?.code ?? '';
-    });
+    // 256 KiB holds about 1.3 s of 16-bit stereo: fill it (at most 10 s of audio).
+    const signal = testSignal(100 * DISK_BLOCK_FRAMES, 2, 48000);
+    const { events, blocks, path, summaryError, escaped } = await recordUntilFull(dir, wav, signal, { writeAfterFailure: true });
     expect(escaped).toEqual([]);
     expect(blocks).toBeLessThan(100);
     const failed = events.find((event) => event.type === 'failed');
@@ -119,34 +139,15 @@ describe('recorder failures', () => {
       return;
     }
 
-    const events: RecorderEvent[] = [];
-    const blockFrames = 4800; // 100 ms
-    const signal = testSignal(100 * blockFrames, 2, 48000);
-    let blocks = 0;
-    let path = '';
+    const signal = testSignal(100 * DISK_BLOCK_FRAMES, 2, 48000);
     let implementation = '';
-    const escaped = await noEscapes(async () => {
-      const started = await Recorder.start({
-        format,
-        createEncoder: async () => {
-          const made = await createEncoder({ codec: 'flac', bitDepth: 16, compression: 5 }, format, 'system');
-          if (!made.ok) throw new AppErrorException(made.error);
-          implementation = made.encoder.implementation;
-          return made.encoder;
-        },
-        fileName: { folder: dir, fileName: 'full' },
-        existingFile: 'overwrite',
-        onEvent: (event) => events.push(event),
-      });
-      if (!started.ok) throw new Error(started.error.message);
-      const recorder = started.recorder;
-      path = recorder.currentPath;
-      for (; blocks < 100 && recorder.isRecording; blocks++) {
-        recorder.write(signal.subarray(blocks * blockFrames * 2, (blocks + 1) * blockFrames * 2));
-        await recorder.written();
-      }
-      await recorder.stop();
-    });
+    const flac = async (): Promise<Encoder> => {
+      const made = await createEncoder({ codec: 'flac', bitDepth: 16, compression: 5 }, format, 'system');
+      if (!made.ok) throw new AppErrorException(made.error);
+      implementation = made.encoder.implementation;
+      return made.encoder;
+    };
+    const { events, blocks, path, escaped } = await recordUntilFull(dir, flac, signal);
     expect(escaped).toEqual([]);
     expect(implementation).toMatch(/^libFLAC\.so\.12 /);
     expect(blocks).toBeLessThan(100);
