@@ -71,7 +71,7 @@ export type CaptureEvent =
    * A handover to a new PortAudio buffer size is done. `aligned`: joined at the same sample;
    * `silent`: joined during digital silence; `jumped`: no common sample was found in time.
    */
-  | { type: 'buffer-changed'; bufferFrames: number; splice: 'aligned' | 'silent' | 'jumped'; skippedFrames: number }
+  | { type: 'buffer-changed'; bufferFrames: number; splice: 'aligned' | 'silent' | 'jumped' }
   | { type: 'log'; line: string };
 
 export interface Capture {
@@ -83,8 +83,6 @@ export interface Capture {
   /** Interleaved float samples, `format.channels` per frame. Do not keep the array. */
   onBlock(listener: (samples: Float32Array) => void): void;
   onEvent(listener: (event: CaptureEvent) => void): void;
-  /** Frames per delivered block from now on (PortAudio's own buffer stays as opened). */
-  setDeliveryFrames(frames: number): void;
   /**
    * A new PortAudio buffer size (and delivered block size): a handover to a second stream,
    * spliced in at the same sample. A failed handover keeps the running stream and says why.
@@ -175,7 +173,7 @@ class NativeCapture implements Capture {
   }
 
   /** Takes effect from the helper's next block, and for every helper opened after (a reopen). */
-  setDeliveryFrames(frames: number): void {
+  private setDeliveryFrames(frames: number): void {
     if (frames === this.request.deliveryFrames) return;
     this.request.deliveryFrames = frames;
     this.current?.helper.send({ type: 'delivery', frames });
@@ -298,22 +296,7 @@ class NativeCapture implements Capture {
           this.lastReopenError = '';
           this.emit({ type: 'device-restored', device: this.device, lostForMs });
         }
-        const handover = this.handover;
-        if (handover) {
-          handover.history.push(reply.samples.slice());
-          handover.historyFrames += reply.samples.length / this.request.channels;
-          while (handover.history.length > 1 && handover.historyFrames - handover.history[0]!.length / this.request.channels >= HISTORY_SECONDS * this.request.sampleRate) {
-            handover.historyFrames -= handover.history.shift()!.length / this.request.channels;
-          }
-        }
-        if (this.skipFrames > 0) {
-          const skip = Math.min(this.skipFrames, reply.samples.length / this.request.channels);
-          this.skipFrames -= skip;
-          if (skip * this.request.channels < reply.samples.length) this.blockListener(reply.samples.subarray(skip * this.request.channels));
-        } else {
-          this.blockListener(reply.samples);
-        }
-        if (handover) this.trySplice(handover);
+        this.deliver(reply.samples);
         return;
       }
       case 'failed': {
@@ -327,6 +310,25 @@ class NativeCapture implements Capture {
       default:
         return;
     }
+  }
+
+  /** A block of the current stream: to the listener, and kept for the search while a handover runs. */
+  private deliver(samples: Float32Array): void {
+    const channels = this.request.channels;
+    const handover = this.handover;
+    if (handover) {
+      handover.history.push(samples.slice());
+      handover.historyFrames += samples.length / channels;
+      const keep = HISTORY_SECONDS * this.request.sampleRate;
+      while (handover.history.length > 1 && handover.historyFrames - handover.history[0]!.length / channels >= keep) {
+        handover.historyFrames -= handover.history.shift()!.length / channels;
+      }
+    }
+    // After a splice onto a stream that lags: what the old one delivered already is dropped.
+    const skip = Math.min(this.skipFrames, samples.length / channels);
+    this.skipFrames -= skip;
+    if (skip * channels < samples.length) this.blockListener(skip === 0 ? samples : samples.subarray(skip * channels));
+    if (handover) this.trySplice(handover);
   }
 
   private onHandoverReply(handover: Handover, reply: HelperReply): void {
@@ -373,7 +375,7 @@ class NativeCapture implements Capture {
     this.skipFrames = Math.max(0, overlapFrames - pendingFrames);
     const rest = pending.subarray(Math.min(pendingFrames, overlapFrames) * channels);
     if (rest.length > 0) this.blockListener(rest.slice());
-    this.emit({ type: 'buffer-changed', bufferFrames: handover.attempt.bufferFrames, splice, skippedFrames: overlapFrames });
+    this.emit({ type: 'buffer-changed', bufferFrames: handover.attempt.bufferFrames, splice });
   }
 
   private abandonHandover(error?: AppError): void {

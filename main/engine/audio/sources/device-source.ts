@@ -106,8 +106,9 @@ export class DeviceSource implements AudioSource {
   /**
    * PortAudio's buffer follows the block size, 20 ms at least: one buffer per block wakes
    * PortAudio's thread and the helper once per block (bench/engine-cpu.ts); a consumer that
-   * needs small blocks gets 20 ms through a spliced handover (capture.ts). Blocks are never smaller than the buffer: a smaller read only splits
-   * a buffer that arrived at once. A fixed `capture.blockFrames` (tests) stays as it is.
+   * needs small blocks gets 20 ms through a spliced handover (capture.ts). Blocks are never
+   * smaller than the buffer: a smaller read only splits a buffer that arrived at once. A fixed
+   * `capture.blockFrames` (tests) stays as it is.
    */
   setDeliveryMs(ms: number): void {
     const rate = this.options.sampleRate;
